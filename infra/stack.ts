@@ -201,7 +201,15 @@ export function stackUp(log: Log, root = stackRoot()): Promise<StackState> {
     log(`starting MinIO on ${endpoint} (console ${consolePort})`);
     const minioPid = startDetached(
       minioBin,
-      ['server', '--quiet', '--address', `127.0.0.1:${minioPort}`, '--console-address', `127.0.0.1:${consolePort}`, dirs.minio],
+      [
+        'server',
+        '--quiet',
+        '--address',
+        `127.0.0.1:${minioPort}`,
+        '--console-address',
+        `127.0.0.1:${consolePort}`,
+        dirs.minio,
+      ],
       minioLog,
       { ...process.env, MINIO_ROOT_USER: accessKey, MINIO_ROOT_PASSWORD: secretKey, MINIO_BROWSER: 'on' },
     );
@@ -241,7 +249,8 @@ export function stackUp(log: Log, root = stackRoot()): Promise<StackState> {
       await createBuckets(state);
       const clickhouse = openChdbClient(dirs.chdb);
       try {
-        await applyPostHogSchema(clickhouse);
+        // As if RECORDINGS_TTL_WEEKS were raised to ten years: the sample's legacy rows are older than PostHog's 3-week default.
+        await applyPostHogSchema(clickhouse, 'default', { legacyRecordingTtlWeeks: 520 });
       } finally {
         await clickhouse.close();
       }
@@ -305,7 +314,8 @@ export function stackDown(log: Log, opts: { purge?: boolean } = {}, root = stack
     if (state) await stopProcesses(state, log);
     rmSync(statePath(root), { force: true });
     if (opts.purge) {
-      for (const dir of ['temporal', 'minio', 'chdb', 'logs', 'samples']) rmSync(join(root, dir), { recursive: true, force: true });
+      for (const dir of ['temporal', 'minio', 'chdb', 'logs', 'samples'])
+        rmSync(join(root, dir), { recursive: true, force: true });
       log(`purged data under ${root}`);
     }
     log(state ? 'stack stopped' : 'stack was not running');

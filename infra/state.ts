@@ -47,14 +47,16 @@ export function readState(root = stackRoot()): StackState | undefined {
   const path = statePath(root);
   if (!existsSync(path)) return undefined;
   const parsed = StackStateSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new Error(`stack state ${path} is unreadable (${parsed.error.message}); run npm run stack:down`);
+  if (!parsed.success)
+    throw new Error(`stack state ${path} is unreadable (${parsed.error.message}); run npm run stack:down`);
   return parsed.data;
 }
 
 /** Like readState, but a missing stack is an error that says how to start it. */
 export function requireState(root = stackRoot()): StackState {
   const state = readState(root);
-  if (!state) throw new Error(`the local stack is not running (no ${statePath(root)}); start it with: npm run stack:up`);
+  if (!state)
+    throw new Error(`the local stack is not running (no ${statePath(root)}); start it with: npm run stack:up`);
   return state;
 }
 

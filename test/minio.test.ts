@@ -22,7 +22,10 @@ describe('MinIO from the local stack', () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'a/_manifest.json', Body: '{"v":1}', IfNoneMatch: '*' }));
     const refused = await s3
       .send(new PutObjectCommand({ Bucket: bucket, Key: 'a/_manifest.json', Body: '{"v":2}', IfNoneMatch: '*' }))
-      .then(() => undefined, (err: unknown) => err);
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     expect(refused).toBeInstanceOf(S3ServiceException);
     expect((refused as S3ServiceException).$metadata.httpStatusCode).toBe(412);
     const kept = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'a/_manifest.json' }));

@@ -24,13 +24,13 @@ describe('Temporal dev server (CLI v1.5.1 built by the stack)', () => {
       taskQueue: 'ping',
       workflowsPath: join(__dirname, 'support', 'workflows', 'ping.ts'),
       activities: {
-        echo: async (message: string) => {
+        echo: (message: string) => {
           calls.push(message);
-          return message.toUpperCase();
+          return Promise.resolve(message.toUpperCase());
         },
       },
     });
-    const result = await worker.runUntil(
+    const result = await worker.runUntil<string>(
       env.client.workflow.execute('pingWorkflow', { taskQueue: 'ping', workflowId: 'ping-1', args: ['hello'] }),
     );
     expect(result).toBe('workflow saw HELLO');

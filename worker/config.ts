@@ -1,0 +1,196 @@
+/**
+ * Every setting replaylake reads, validated once at the edge (worker start-up or CLI invocation). Activities and
+ * workflows receive parsed values and never look at the environment. Sources, in order of precedence: REPLAYLAKE_*
+ * environment variables, the JSON file named by REPLAYLAKE_CONFIG, and — when neither names a ClickHouse — the
+ * running local stack (the embedded default).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { readState } from '../infra/state';
+
+const S3EndpointSchema = z.object({
+  /** Omit for AWS; set for MinIO, SeaweedFS, R2 and other S3 APIs. */
+  endpoint: z.string().url().optional(),
+  region: z.string().default('us-east-1'),
+  forcePathStyle: z.boolean().default(true),
+  accessKeyId: z.string().optional(),
+  secretAccessKey: z.string().optional(),
+  sessionToken: z.string().optional(),
+});
+export type S3Endpoint = z.infer<typeof S3EndpointSchema>;
+
+const TlsFilesSchema = z.object({
+  /** PEM file paths. */
+  caFile: z.string().optional(),
+  certFile: z.string().optional(),
+  keyFile: z.string().optional(),
+  serverName: z.string().optional(),
+});
+
+export const ConfigSchema = z.object({
+  temporal: z.object({
+    address: z.string().default('127.0.0.1:7233'),
+    namespace: z.string().default('default'),
+    taskQueue: z.string().default('replaylake'),
+    /** Temporal Cloud API key; implies TLS. */
+    apiKey: z.string().optional(),
+    tls: TlsFilesSchema.optional(),
+  }),
+  clickhouse: z.object({
+    /** `http(s)://host:port` for a ClickHouse server, or `chdb:///abs/path` for an embedded chDB data directory. */
+    url: z.string().regex(/^(https?|chdb):\/\//, 'clickhouse.url must start with http://, https:// or chdb://'),
+    username: z.string().default('default'),
+    password: z.string().default(''),
+    database: z.string().default('default'),
+    caFile: z.string().optional(),
+    requestTimeoutMs: z.number().int().positive().default(300_000),
+  }),
+  source: z.object({
+    /** Where PostHog's v2 blocks live; the bucket and key come from each block URL. */
+    s3: S3EndpointSchema,
+    /** Blob v1 files (and their bucket/prefix); on newer hobby installs these sit on a different endpoint than v2. */
+    v1: z
+      .object({
+        s3: S3EndpointSchema.optional(),
+        bucket: z.string().default('posthog'),
+        prefix: z.string().default('session_recordings'),
+      })
+      .default({ bucket: 'posthog', prefix: 'session_recordings' }),
+  }),
+  lake: z.object({
+    uri: z.string().regex(/^(file|s3):\/\//, 'lake.uri must start with file:// or s3://'),
+    s3: S3EndpointSchema.optional(),
+  }),
+  export: z
+    .object({
+      /** Skip sessions whose last ingestion is more recent than this: they may still grow. */
+      settleHours: z.number().nonnegative().default(24),
+      batchSize: z.number().int().positive().max(5000).default(200),
+      parallelism: z.number().int().positive().max(64).default(4),
+    })
+    .default({ settleHours: 24, batchSize: 200, parallelism: 4 }),
+  worker: z
+    .object({
+      maxConcurrentActivities: z.number().int().positive().default(4),
+      decodeThreads: z.number().int().positive().default(2),
+    })
+    .default({ maxConcurrentActivities: 4, decodeThreads: 2 }),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const ENV: Array<[string, string[], 'string' | 'number' | 'boolean']> = [
+  ['REPLAYLAKE_TEMPORAL_ADDRESS', ['temporal', 'address'], 'string'],
+  ['REPLAYLAKE_TEMPORAL_NAMESPACE', ['temporal', 'namespace'], 'string'],
+  ['REPLAYLAKE_TEMPORAL_TASK_QUEUE', ['temporal', 'taskQueue'], 'string'],
+  ['REPLAYLAKE_TEMPORAL_API_KEY', ['temporal', 'apiKey'], 'string'],
+  ['REPLAYLAKE_CLICKHOUSE_URL', ['clickhouse', 'url'], 'string'],
+  ['REPLAYLAKE_CLICKHOUSE_USER', ['clickhouse', 'username'], 'string'],
+  ['REPLAYLAKE_CLICKHOUSE_PASSWORD', ['clickhouse', 'password'], 'string'],
+  ['REPLAYLAKE_CLICKHOUSE_DATABASE', ['clickhouse', 'database'], 'string'],
+  ['REPLAYLAKE_SOURCE_S3_ENDPOINT', ['source', 's3', 'endpoint'], 'string'],
+  ['REPLAYLAKE_SOURCE_S3_REGION', ['source', 's3', 'region'], 'string'],
+  ['REPLAYLAKE_SOURCE_S3_ACCESS_KEY_ID', ['source', 's3', 'accessKeyId'], 'string'],
+  ['REPLAYLAKE_SOURCE_S3_SECRET_ACCESS_KEY', ['source', 's3', 'secretAccessKey'], 'string'],
+  ['REPLAYLAKE_LAKE_URI', ['lake', 'uri'], 'string'],
+  ['REPLAYLAKE_LAKE_S3_ENDPOINT', ['lake', 's3', 'endpoint'], 'string'],
+  ['REPLAYLAKE_LAKE_S3_REGION', ['lake', 's3', 'region'], 'string'],
+  ['REPLAYLAKE_LAKE_S3_ACCESS_KEY_ID', ['lake', 's3', 'accessKeyId'], 'string'],
+  ['REPLAYLAKE_LAKE_S3_SECRET_ACCESS_KEY', ['lake', 's3', 'secretAccessKey'], 'string'],
+  ['REPLAYLAKE_SETTLE_HOURS', ['export', 'settleHours'], 'number'],
+  ['REPLAYLAKE_BATCH_SIZE', ['export', 'batchSize'], 'number'],
+  ['REPLAYLAKE_PARALLELISM', ['export', 'parallelism'], 'number'],
+  ['REPLAYLAKE_WORKER_CONCURRENCY', ['worker', 'maxConcurrentActivities'], 'number'],
+  ['REPLAYLAKE_DECODE_THREADS', ['worker', 'decodeThreads'], 'number'],
+];
+
+type Tree = Record<string, unknown>;
+
+function setPath(tree: Tree, path: string[], value: unknown): void {
+  let node = tree;
+  for (const part of path.slice(0, -1)) {
+    const next = node[part];
+    node = (next !== null && typeof next === 'object' ? next : (node[part] = {})) as Tree;
+  }
+  node[path[path.length - 1] ?? ''] = value;
+}
+
+function deepMerge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      v !== null &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      b !== null &&
+      typeof b === 'object' &&
+      !Array.isArray(b)
+        ? deepMerge(b as Tree, v as Tree)
+        : v;
+  }
+  return out;
+}
+
+/** The embedded default: the local stack's Temporal, chDB and MinIO, and a lake directory beside it. */
+export function stackDefaults(): Tree {
+  const state = readState();
+  if (!state) return {};
+  const minio = {
+    endpoint: state.minio.endpoint,
+    region: state.minio.region,
+    forcePathStyle: true,
+    accessKeyId: state.minio.accessKey,
+    secretAccessKey: state.minio.secretKey,
+  };
+  return {
+    temporal: { address: state.temporal.address, namespace: state.temporal.namespace },
+    clickhouse: { url: `chdb://${state.chdb.dataDir}` },
+    source: { s3: minio, v1: { s3: minio, bucket: state.minio.buckets.posthog, prefix: 'session_recordings' } },
+    lake: { uri: pathToFileURL(join(state.root, 'lake')).href, s3: minio },
+  };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Tree = {}): Config {
+  let tree: Tree = stackDefaults();
+  const file = env['REPLAYLAKE_CONFIG'];
+  if (file) {
+    try {
+      tree = deepMerge(tree, JSON.parse(readFileSync(file, 'utf8')) as Tree);
+    } catch (err) {
+      throw new ConfigError(`cannot read REPLAYLAKE_CONFIG ${file}: ${(err as Error).message}`);
+    }
+  }
+  const fromEnv: Tree = {};
+  for (const [name, path, kind] of ENV) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = kind === 'number' ? Number(raw) : kind === 'boolean' ? raw === 'true' : raw;
+    if (kind === 'number' && !Number.isFinite(value))
+      throw new ConfigError(`${name} must be a number, got ${JSON.stringify(raw)}`);
+    setPath(fromEnv, path, value);
+  }
+  tree = deepMerge(deepMerge(tree, fromEnv), overrides);
+  for (const section of ['temporal', 'clickhouse', 'source', 'lake']) tree[section] ??= {};
+  const parsed = ConfigSchema.safeParse(tree);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+    const hint = readState()
+      ? ''
+      : ' (no local stack is running: start it with npm run stack:up, or configure a source)';
+    throw new ConfigError(`invalid configuration${hint}: ${lines.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+const SECRET_KEYS = new Set(['password', 'secretAccessKey', 'sessionToken', 'apiKey']);
+
+/** The config with every secret replaced, safe for logs and `--json` output. */
+export function redactConfig(config: Config): unknown {
+  return JSON.parse(JSON.stringify(config), (key, value: unknown) => (SECRET_KEYS.has(key) && value ? '***' : value));
+}
