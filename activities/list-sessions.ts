@@ -18,6 +18,8 @@ export interface SessionRef {
   teamId: number;
   sessionId: string;
   startMs: number;
+  /** When PostHog last ingested anything for the session: the partition's source watermark. */
+  lastIngestedMs?: number;
 }
 
 export interface ListPage {

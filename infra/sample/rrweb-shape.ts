@@ -85,14 +85,15 @@ function enumName(names: Record<number, string>, value: unknown): string {
  */
 export function eventKind(event: LooseEvent): string {
   const { type, data } = event;
-  if (type === EventType.IncrementalSnapshot) {
+  // Compared as plain numbers: `type` comes from parsed JSON, not from rrweb's enum.
+  if (type === 3) {
     const source = field(data, 'source');
     const label = `3/${String(source)} ${enumName(IncrementalSource, source)}`;
     if (source !== IncrementalSource.MouseInteraction) return label;
     const interaction = field(data, 'type');
     return `3/2/${String(interaction)} MouseInteraction ${enumName(MouseInteractions, interaction)}`;
   }
-  if (type === EventType.Custom) return `5 ${String(field(data, 'tag'))}`;
-  if (type === EventType.Plugin) return `6 ${String(field(data, 'plugin'))}`;
+  if (type === 5) return `5 ${String(field(data, 'tag'))}`;
+  if (type === 6) return `6 ${String(field(data, 'plugin'))}`;
   return `${type} ${enumName(EventType, type)}`;
 }

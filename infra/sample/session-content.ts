@@ -74,7 +74,7 @@ export interface SessionContentSpec {
   platform: 'web' | 'mobile';
   /** posthog-js >= 1.165 sends cv:"2024-10" compressed FullSnapshot and Mutation fields; false = an older SDK. */
   compressed: boolean;
-  /** At least one burst PostHog counts as a rage click (see RAGE_* below). */
+  /** At least one burst PostHog counts as a rage click (see RAGE_TIMEOUT_MS). */
   rageClicks: boolean;
   /** SDK re-sends: a few events repeated verbatim, a few with a `delay` field. */
   duplicateEvents: boolean;
@@ -219,7 +219,8 @@ function planSegments(spec: SessionContentSpec, rng: Rng): Segment[] {
   let acc = 0;
   for (let i = 0; i < count; i++) {
     acc += weights[i] ?? 0;
-    const end = i === count - 1 ? spec.startMs + spec.durationMs : spec.startMs + Math.round((spec.durationMs * acc) / total);
+    const end =
+      i === count - 1 ? spec.startMs + spec.durationMs : spec.startMs + Math.round((spec.durationMs * acc) / total);
     segments.push({ window: order[i] ?? 0, start, end });
     start = end;
   }
@@ -262,7 +263,10 @@ function withSdkResends(events: GeneratedEvent[], rng: Rng): GeneratedEvent[] {
   for (let d = 0; d < delayed; d++) {
     const original = rng.pick(events);
     const at = events.indexOf(original) + 1 + rng.int(1, 25);
-    schedule(at, { windowId: original.windowId, event: { ...structuredClone(original.event), delay: rng.int(1, 800) } });
+    schedule(at, {
+      windowId: original.windowId,
+      event: { ...structuredClone(original.event), delay: rng.int(1, 800) },
+    });
   }
   const out: GeneratedEvent[] = [];
   for (let i = 0; i <= events.length; i++) {
@@ -303,7 +307,7 @@ function tenth(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-/** A stable pseudo-hash for ids that should look random but not cost rng draws (asset names, tokens). */
+/** A project token that looks random but is the same for every session of a site. */
 function stableHex(text: string, n: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, n);
 }
@@ -316,7 +320,15 @@ const WORDS = (
 const PRODUCT_ADJ = ['Trail', 'Summit', 'Harbor', 'Canyon', 'Aurora', 'Alpine', 'Coastal', 'Urban', 'Ridge', 'Tundra'];
 const PRODUCT_NOUN = ['Runner', 'Jacket', 'Backpack', 'Tent', 'Bottle', 'Headlamp', 'Fleece', 'Boots', 'Vest', 'Cap'];
 const PRODUCT_SUFFIX = ['X', 'Pro', 'Lite', '2', 'GTX', 'Flex', 'Max'];
-const SEARCH_TERMS = ['rain jacket', 'tent 2 person', 'headlamp', 'trail shoes', 'water bottle', 'down vest', 'hiking socks'];
+const SEARCH_TERMS = [
+  'rain jacket',
+  'tent 2 person',
+  'headlamp',
+  'trail shoes',
+  'water bottle',
+  'down vest',
+  'hiking socks',
+];
 const FIRST_NAMES = ['Alice', 'Bruno', 'Chloé', 'Dmitri', 'Eva', 'Farah', 'Goran', 'Hana', 'Ines', 'Jonas'];
 const LAST_NAMES = ['Novak', 'Schmidt', 'García', 'Okafor', 'Lindqvist', 'Rossi', 'Tanaka', 'Dubois', 'Kowalski'];
 const CITIES = ['Lisbon', 'Ljubljana', 'Berlin', 'Lyon', 'Gdańsk', 'Porto', 'Bergen', 'Turin', 'Ghent'];
@@ -725,7 +737,10 @@ function consoleArgs(rng: Rng, level: ConsoleLevel, page: string): unknown[] {
     case 'info':
       return rng.pick([['Service worker registered', { scope: '/' }], ['feature flags loaded'], ['prefetching', page]]);
     case 'debug':
-      return rng.pick([['[store] hydrate', { keys: rng.int(3, 40) }], ['image cache hit ratio', rng.next()]]);
+      return rng.pick([
+        ['[store] hydrate', { keys: rng.int(3, 40) }],
+        ['image cache hit ratio', rng.next()],
+      ]);
     case 'warn':
       return rng.pick([
         ['componentWillReceiveProps has been renamed, and is not recommended for use in production.'],
@@ -748,7 +763,13 @@ function consoleArgs(rng: Rng, level: ConsoleLevel, page: string): unknown[] {
   }
 }
 
-function consolePayload(rng: Rng, site: Site, level: ConsoleLevel, page: string, assetHash: string): Record<string, unknown> {
+function consolePayload(
+  rng: Rng,
+  site: Site,
+  level: ConsoleLevel,
+  args: unknown[],
+  assetHash: string,
+): Record<string, unknown> {
   const bundle = `${site.origin}/assets/index-${assetHash}.js`;
   const frame = (fn: string) => `${fn} (${bundle}:${rng.int(1, 4)}:${rng.int(100, 98_000)})`;
   const trace = rng.pick([
@@ -757,7 +778,7 @@ function consolePayload(rng: Rng, site: Site, level: ConsoleLevel, page: string,
     [`${bundle}:${rng.int(1, 4)}:${rng.int(100, 98_000)}`],
     [frame('Object.next'), frame('flush')],
   ]);
-  return { level, trace, payload: consoleArgs(rng, level, page).map((a) => JSON.stringify(a)) };
+  return { level, trace, payload: args.map((a) => JSON.stringify(a)) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -795,11 +816,9 @@ type DomNode = DomElement | DomText | DomDoctype;
 interface Fill {
   rng: Rng;
   site: Site;
-  sdk: SdkProfile;
   masked: boolean;
   products: readonly Product[];
   query: string;
-  assetHash: string;
 }
 
 type Dyn<T> = T | ((f: Fill) => T);
@@ -881,7 +900,10 @@ const TEMPLATES: Readonly<Record<PageKind, PageTemplate>> = {
         'form',
         { class: 'card newsletter', id: 'newsletter' },
         h('h2', {}, 'Stay in the loop'),
-        ...field('Email', h('input', { type: 'email', id: 'newsletter-email', name: 'email', placeholder: 'you@example.com' })),
+        ...field(
+          'Email',
+          h('input', { type: 'email', id: 'newsletter-email', name: 'email', placeholder: 'you@example.com' }),
+        ),
         h('button', { type: 'submit', class: 'button', 'data-action': 'subscribe' }, 'Subscribe'),
       ),
     ],
@@ -928,7 +950,11 @@ const TEMPLATES: Readonly<Record<PageKind, PageTemplate>> = {
         'div',
         { class: 'actions row' },
         h('button', { id: 'add-to-cart', class: 'button primary', 'data-action': 'add-to-cart' }, 'Add to cart'),
-        h('button', { id: 'wishlist', class: 'button', 'data-action': 'toggle', 'aria-pressed': 'false' }, '♡ Wishlist'),
+        h(
+          'button',
+          { id: 'wishlist', class: 'button', 'data-action': 'toggle', 'aria-pressed': 'false' },
+          '♡ Wishlist',
+        ),
         h('button', { id: 'size-guide', class: 'button', 'data-action': 'open-modal' }, 'Size guide'),
       ),
       h(
@@ -950,7 +976,15 @@ const TEMPLATES: Readonly<Record<PageKind, PageTemplate>> = {
         'div',
         { id: 'modal', role: 'dialog', 'aria-modal': 'true', hidden: '' },
         h('h2', {}, 'Size guide'),
-        h('table', {}, h('tbody', {}, ...SIZES.slice(0, 4).map((s) => h('tr', {}, h('td', {}, s), h('td', {}, `${Number(s) / 1.6} cm`))))),
+        h(
+          'table',
+          {},
+          h(
+            'tbody',
+            {},
+            ...SIZES.slice(0, 4).map((s) => h('tr', {}, h('td', {}, s), h('td', {}, `${Number(s) / 1.6} cm`))),
+          ),
+        ),
         h('button', { class: 'button', 'data-action': 'close-modal' }, 'Close'),
       ),
     ],
@@ -963,7 +997,13 @@ const TEMPLATES: Readonly<Record<PageKind, PageTemplate>> = {
       h(
         'form',
         { class: 'row', role: 'search' },
-        h('input', { id: 'q', type: 'search', name: 'q', placeholder: 'Search products', value: (f) => (f.masked ? '*'.repeat(f.query.length) : f.query) }),
+        h('input', {
+          id: 'q',
+          type: 'search',
+          name: 'q',
+          placeholder: 'Search products',
+          value: (f) => (f.masked ? '*'.repeat(f.query.length) : f.query),
+        }),
         h('button', { type: 'submit', class: 'button primary', 'data-action': 'search' }, 'Search'),
       ),
       h(
@@ -975,7 +1015,11 @@ const TEMPLATES: Readonly<Record<PageKind, PageTemplate>> = {
       ),
       h('p', { id: 'result-count' }, (f) => `${f.rng.int(8, 140)} results for “${f.query}”`),
       h('ul', { id: 'results', class: 'product-grid row' }, ...[0, 1, 2, 3, 4, 5, 6, 7].map(productCard)),
-      h('nav', { class: 'pagination row' }, ...['1', '2', '3', 'Next'].map((p) => h('button', { class: 'button', 'data-action': 'search' }, p))),
+      h(
+        'nav',
+        { class: 'pagination row' },
+        ...['1', '2', '3', 'Next'].map((p) => h('button', { class: 'button', 'data-action': 'search' }, p)),
+      ),
     ],
   },
   cart: {
@@ -1002,7 +1046,11 @@ const TEMPLATES: Readonly<Record<PageKind, PageTemplate>> = {
           ),
         ),
       ),
-      h('p', { id: 'cart-total', class: 'price' }, (f) => `Total €${((product(f, 0).cents + product(f, 1).cents + product(f, 2).cents) / 100).toFixed(2)}`),
+      h(
+        'p',
+        { id: 'cart-total', class: 'price' },
+        (f) => `Total €${((product(f, 0).cents + product(f, 1).cents + product(f, 2).cents) / 100).toFixed(2)}`,
+      ),
       h('a', { class: 'button primary', href: abs('/checkout') }, 'Checkout'),
     ],
   },
@@ -1024,7 +1072,12 @@ const TEMPLATES: Readonly<Record<PageKind, PageTemplate>> = {
           'Country',
           h(
             'select',
-            { id: 'country', name: 'country', value: maskedValue('Portugal'), rr_maskedSelect: (f) => (f.masked ? true : undefined) },
+            {
+              id: 'country',
+              name: 'country',
+              value: maskedValue('Portugal'),
+              rr_maskedSelect: (f) => (f.masked ? true : undefined),
+            },
             ...COUNTRIES.map((c) => h('option', {}, c)),
           ),
         ),
@@ -1033,11 +1086,24 @@ const TEMPLATES: Readonly<Record<PageKind, PageTemplate>> = {
           { class: 'row' },
           h('legend', {}, 'Delivery'),
           ...['standard', 'express', 'pickup'].map((v) =>
-            h('label', {}, h('input', { type: 'radio', name: 'delivery', value: v }), ` ${v.charAt(0).toUpperCase()}${v.slice(1)}`),
+            h(
+              'label',
+              {},
+              h('input', { type: 'radio', name: 'delivery', value: v }),
+              ` ${v.charAt(0).toUpperCase()}${v.slice(1)}`,
+            ),
           ),
         ),
-        h('label', {}, h('input', { type: 'checkbox', id: 'terms', name: 'terms', required: '' }), ' I accept the terms'),
-        ...field('Order notes', h('textarea', { id: 'notes', name: 'notes', rows: '3', placeholder: 'Anything we should know?' })),
+        h(
+          'label',
+          {},
+          h('input', { type: 'checkbox', id: 'terms', name: 'terms', required: '' }),
+          ' I accept the terms',
+        ),
+        ...field(
+          'Order notes',
+          h('textarea', { id: 'notes', name: 'notes', rows: '3', placeholder: 'Anything we should know?' }),
+        ),
         h('button', { type: 'submit', class: 'button primary', 'data-action': 'place-order' }, 'Place order'),
       ),
     ],
@@ -1052,7 +1118,10 @@ const TEMPLATES: Readonly<Record<PageKind, PageTemplate>> = {
         { id: 'login-form', class: 'card' },
         h('h1', {}, 'Sign in'),
         ...field('Email', h('input', { type: 'email', id: 'login-email', name: 'email', autocomplete: 'username' })),
-        ...field('Password', h('input', { type: 'password', id: 'password', name: 'password', autocomplete: 'current-password' })),
+        ...field(
+          'Password',
+          h('input', { type: 'password', id: 'password', name: 'password', autocomplete: 'current-password' }),
+        ),
         h('label', {}, h('input', { type: 'checkbox', id: 'remember', name: 'remember' }), ' Remember me'),
         h('button', { type: 'submit', class: 'button primary', 'data-action': 'login' }, 'Sign in'),
         h('p', {}, h('a', { href: abs('/login/forgot') }, 'Forgot your password?')),
@@ -1068,17 +1137,29 @@ const TEMPLATES: Readonly<Record<PageKind, PageTemplate>> = {
       h(
         'form',
         { id: 'settings-form', class: 'card' },
-        ...field('Display name', h('input', { id: 'display-name', name: 'displayName', value: maskedValue('alice.novak') })),
+        ...field(
+          'Display name',
+          h('input', { id: 'display-name', name: 'displayName', value: maskedValue('alice.novak') }),
+        ),
         ...field(
           'Language',
-          h('select', { id: 'language', value: maskedValue('English'), rr_maskedSelect: (f) => (f.masked ? true : undefined) }, ...['English', 'Deutsch', 'Português', 'Français'].map((l) => h('option', {}, l))),
+          h(
+            'select',
+            { id: 'language', value: maskedValue('English'), rr_maskedSelect: (f) => (f.masked ? true : undefined) },
+            ...['English', 'Deutsch', 'Português', 'Français'].map((l) => h('option', {}, l)),
+          ),
         ),
         ...['Order updates', 'Newsletter', 'Product recommendations', 'Dark mode'].map((label, i) =>
           h('label', {}, h('input', { type: 'checkbox', name: `pref-${i}` }), ` ${label}`),
         ),
         h('button', { type: 'submit', class: 'button primary', 'data-action': 'save' }, 'Save changes'),
       ),
-      h('section', { class: 'card danger' }, h('h2', {}, 'Danger zone'), h('button', { class: 'button', 'data-action': 'toggle' }, 'Delete account')),
+      h(
+        'section',
+        { class: 'card danger' },
+        h('h2', {}, 'Danger zone'),
+        h('button', { class: 'button', 'data-action': 'toggle' }, 'Delete account'),
+      ),
     ],
   },
 };
@@ -1124,7 +1205,12 @@ function shell(main: readonly TElement[], title: (f: Fill) => string): TElement 
           navLink('/search?q=new', 'Shop'),
           navLink('/search?q=sale', 'Sale'),
           navLink('/account/settings', 'Account'),
-          h('a', { href: abs('/cart'), id: 'cart-link' }, 'Cart ', h('span', { class: 'badge', id: 'cart-count' }, '0')),
+          h(
+            'a',
+            { href: abs('/cart'), id: 'cart-link' },
+            'Cart ',
+            h('span', { class: 'badge', id: 'cart-count' }, '0'),
+          ),
         ),
       ),
       h('main', { id: 'content' }, ...main),
@@ -1132,7 +1218,13 @@ function shell(main: readonly TElement[], title: (f: Fill) => string): TElement 
         'footer',
         {},
         h('p', {}, (f) => `© 2026 ${f.site.name}`),
-        h('nav', { class: 'row' }, navLink('/login', 'Sign in'), navLink('/privacy', 'Privacy'), navLink('/contact', 'Contact')),
+        h(
+          'nav',
+          { class: 'row' },
+          navLink('/login', 'Sign in'),
+          navLink('/privacy', 'Privacy'),
+          navLink('/contact', 'Contact'),
+        ),
       ),
       h('div', { id: 'toasts', class: 'toasts', 'aria-live': 'polite' }),
       h('script', {}, 'SCRIPT_PLACEHOLDER'),
@@ -1141,7 +1233,21 @@ function shell(main: readonly TElement[], title: (f: Fill) => string): TElement 
 }
 
 /** Tags after which an HTML source has no newline-and-indent text nodes inside them. */
-const INLINE_TAGS = new Set(['a', 'button', 'span', 'label', 'option', 'p', 'h1', 'h2', 'h3', 'td', 'li', 'legend', 'title']);
+const INLINE_TAGS = new Set([
+  'a',
+  'button',
+  'span',
+  'label',
+  'option',
+  'p',
+  'h1',
+  'h2',
+  'h3',
+  'td',
+  'li',
+  'legend',
+  'title',
+]);
 
 /** Serializes template trees with rrweb's pre-order ids (a node's id precedes its children's). */
 class Serializer {
@@ -1172,7 +1278,10 @@ class Serializer {
     for (const c of t.children) {
       if (indent) node.childNodes.push(this.text(`\n${'  '.repeat(depth + 1)}`));
       if (typeof c === 'object') node.childNodes.push(this.element(c, depth + 1));
-      else node.childNodes.push(this.text(t.tag === 'script' ? 'SCRIPT_PLACEHOLDER' : resolve(c, this.fill), t.tag === 'style'));
+      else
+        node.childNodes.push(
+          this.text(t.tag === 'script' ? 'SCRIPT_PLACEHOLDER' : resolve(c, this.fill), t.tag === 'style'),
+        );
     }
     if (indent) node.childNodes.push(this.text(`\n${'  '.repeat(depth)}`));
     return node;
@@ -1259,6 +1368,18 @@ function roleOf(el: DomElement): Role | undefined {
   }
 }
 
+/** Characters of text inside a node, counted only up to `cap`: layout needs a rough width, not the text. */
+function textLength(node: DomNode, cap: number): number {
+  if (node.type === NodeType.Text) return Math.min(cap, node.textContent.trim().length);
+  if (node.type !== NodeType.Element) return 0;
+  let n = 0;
+  for (const c of node.childNodes) {
+    n += textLength(c, cap - n);
+    if (n >= cap) return cap;
+  }
+  return n;
+}
+
 function textOf(node: DomNode): string {
   if (node.type === NodeType.Text) return node.textContent;
   if (node.type === NodeType.Element) return node.childNodes.map(textOf).join('');
@@ -1295,9 +1416,12 @@ class Page {
       if (node.type !== NodeType.Element) return;
       const tag = node.tagName;
       if (tag === 'head' || tag === 'script' || tag === 'style' || node.attributes['hidden'] !== undefined) return;
-      const label = textOf(node).trim();
       const w =
-        tag === 'input' || tag === 'select' ? 280 : tag === 'textarea' ? 480 : Math.min(width, 32 + 8 * Math.min(label.length, 40));
+        tag === 'input' || tag === 'select'
+          ? 280
+          : tag === 'textarea'
+            ? 480
+            : Math.min(width, 32 + 8 * textLength(node, 40));
       let box: Box;
       if (row) {
         if (row.x + w > left + width) {
@@ -1308,7 +1432,13 @@ class Page {
         row.x += w + 12;
       } else {
         const hgt = BLOCK_HEIGHT[tag] ?? 0;
-        box = { id: node.id, x: left, y, w: BLOCK_HEIGHT[tag] !== undefined && tag !== 'p' ? w : width, h: Math.max(hgt, 24) };
+        box = {
+          id: node.id,
+          x: left,
+          y,
+          w: BLOCK_HEIGHT[tag] !== undefined && tag !== 'p' ? w : width,
+          h: Math.max(hgt, 24),
+        };
         y += hgt;
       }
       this.boxes.push(box);
@@ -1382,7 +1512,6 @@ class WebSession {
   readonly masked: boolean;
   readonly capturePageview: boolean;
   readonly assetHash: string;
-  readonly endMs: number;
   rageLeft: number;
   constructor(
     readonly spec: SessionContentSpec,
@@ -1396,9 +1525,8 @@ class WebSession {
     // posthog-js masks all inputs by default; some projects turn it off.
     this.masked = chance(rng, 0.8);
     // Without capture_pageview posthog-js marks SPA navigation with $url_changed instead of $pageview.
-    this.capturePageview = chance(rng, 0.85);
+    this.capturePageview = chance(rng, 0.75);
     this.assetHash = rng.hex(8);
-    this.endMs = spec.startMs + spec.durationMs;
     this.rageLeft = spec.rageClicks ? 1 : 0;
   }
 }
@@ -1408,7 +1536,18 @@ const ACTION_BUDGET_MS = 9_000;
 /** Beyond this many events a window only idles: huge sessions stay big without growing without bound. */
 const MAX_EVENTS_PER_WINDOW = 40_000;
 
-type WebAction = 'click' | 'type' | 'scroll' | 'navigate' | 'toggle' | 'select' | 'dblclick' | 'contextmenu' | 'resize' | 'console' | 'hover';
+type WebAction =
+  | 'click'
+  | 'type'
+  | 'scroll'
+  | 'navigate'
+  | 'toggle'
+  | 'select'
+  | 'dblclick'
+  | 'contextmenu'
+  | 'resize'
+  | 'console'
+  | 'hover';
 
 const ACTION_WEIGHTS: Readonly<Record<WebAction, number>> = {
   click: 26,
@@ -1432,7 +1571,7 @@ class WebWindow {
   private viewport: { width: number; height: number };
   private mouse = { x: 0, y: 0 };
   private focused: number | undefined;
-  private lastClick = { id: -1, t: -Infinity };
+  private lastClick = { t: -Infinity, x: 0, y: 0 };
   private lastActivity = 0;
   private lastCheckout = 0;
   private idle = false;
@@ -1475,6 +1614,10 @@ class WebWindow {
       this.maybeCheckout();
       this.think(stopAt);
     }
+    if (this.s.rageLeft > 0 && this.t + 5_000 <= end) {
+      this.s.rageLeft--;
+      this.rageClick();
+    }
     // Whatever ran past the segment's end never happened: the user had already left the tab. The DOM model has moved
     // on without those events, so the tab's next segment starts from a fresh page load.
     const cut = this.events.findIndex((e) => e.timestamp > end);
@@ -1490,7 +1633,8 @@ class WebWindow {
 
   private push(event: RrwebEvent): void {
     const last = this.events[this.events.length - 1];
-    if (last && event.timestamp < last.timestamp) throw new Error(`out-of-order event at ${event.timestamp} after ${last.timestamp}`);
+    if (last && event.timestamp < last.timestamp)
+      throw new Error(`out-of-order event at ${event.timestamp} after ${last.timestamp}`);
     this.events.push(event);
   }
 
@@ -1523,7 +1667,12 @@ class WebWindow {
     this.lastCheckout = this.t;
   }
 
-  private mutation(m: { texts?: textMutation[]; attributes?: attributeMutation[]; removes?: removedNodeMutation[]; adds?: addedNodeMutation[] }): void {
+  private mutation(m: {
+    texts?: textMutation[];
+    attributes?: attributeMutation[];
+    removes?: removedNodeMutation[];
+    adds?: addedNodeMutation[];
+  }): void {
     const texts = m.texts ?? [];
     const attributes = m.attributes ?? [];
     const removes = m.removes ?? [];
@@ -1531,7 +1680,13 @@ class WebWindow {
     if (this.s.sdk.compressed) {
       this.push({
         type: EventType.IncrementalSnapshot,
-        data: { source: IncrementalSource.Mutation, texts: gz(texts), attributes: gz(attributes), removes: gz(removes), adds: gz(adds) },
+        data: {
+          source: IncrementalSource.Mutation,
+          texts: gz(texts),
+          attributes: gz(attributes),
+          removes: gz(removes),
+          adds: gz(adds),
+        },
         timestamp: this.t,
         cv: CV_2024_10,
       });
@@ -1540,9 +1695,11 @@ class WebWindow {
     }
   }
 
-  private log(level: ConsoleLevel = weighted(this.s.rng, CONSOLE_LEVEL_WEIGHTS)): void {
-    const page = this.requirePage();
-    this.plugin('rrweb/console@1', consolePayload(this.s.rng, this.s.site, level, new URL(page.url).pathname, this.s.assetHash));
+  /** A console call: the page's own message when the caller has one, else something typical for the level. */
+  private log(level: ConsoleLevel = weighted(this.s.rng, CONSOLE_LEVEL_WEIGHTS), args?: unknown[]): void {
+    const { rng, site, assetHash } = this.s;
+    const path = new URL(this.requirePage().url).pathname;
+    this.plugin('rrweb/console@1', consolePayload(rng, site, level, args ?? consoleArgs(rng, level, path), assetHash));
   }
 
   // ---- page lifecycle ------------------------------------------------------------------------------------------
@@ -1557,11 +1714,9 @@ class WebWindow {
     return {
       rng,
       site: this.s.site,
-      sdk: this.s.sdk,
       masked: this.s.masked,
       products: Array.from({ length: 8 }, () => makeProduct(rng)),
       query: rng.pick(SEARCH_TERMS),
-      assetHash: this.s.assetHash,
     };
   }
 
@@ -1575,18 +1730,32 @@ class WebWindow {
     const serializer = new Serializer(f, !site.spa, 1);
     const html = shell(template.main, template.title);
     const lateScripts = sdk.lateScripts.map((p) =>
-      h('script', { type: 'text/javascript', crossorigin: 'anonymous', src: `${site.posthogHost}${p.replace('{token}', site.token)}` }),
+      h('script', {
+        type: 'text/javascript',
+        crossorigin: 'anonymous',
+        src: `${site.posthogHost}${p.replace('{token}', site.token)}`,
+      }),
     );
     const withScripts: TElement = {
       ...html,
-      children: html.children.map((c) => (typeof c === 'object' && c.tag === 'body' ? { ...c, children: [...c.children, ...lateScripts] } : c)),
+      children: html.children.map((c) =>
+        typeof c === 'object' && c.tag === 'body' ? { ...c, children: [...c.children, ...lateScripts] } : c,
+      ),
     };
     const doctype: DomDoctype = { type: NodeType.DocumentType, name: 'html', publicId: '', systemId: '', id: 2 };
     serializer.nextId = 3;
     const root = serializer.element(withScripts, 0);
     const doc: DomDocument = { type: NodeType.Document, childNodes: [doctype, root], id: 1 };
     const navigationId = rng.int(1000, 9999);
-    const page = new Page(template, `${site.origin}${template.path(f)}`, doc, serializer.named, serializer.nextId, timeOrigin, navigationId);
+    const page = new Page(
+      template,
+      `${site.origin}${template.path(f)}`,
+      doc,
+      serializer.named,
+      serializer.nextId,
+      timeOrigin,
+      navigationId,
+    );
     page.layout(this.viewport.width);
     this.page = page;
     this.scrollY = 0;
@@ -1607,10 +1776,26 @@ class WebWindow {
     this.t += rng.int(0, 2);
     for (const tag of sdk.startTags) {
       if (tag === '$recording_started') this.t += rng.int(0, 2);
-      if (tag === '$remote_config_received') this.custom(tag, remoteConfigPayload(timeOrigin + Math.round(domComplete * 0.8)));
+      if (tag === '$remote_config_received')
+        this.custom(tag, remoteConfigPayload(timeOrigin + Math.round(domComplete * 0.8)));
       else if (tag === '$session_options') this.custom(tag, sessionOptionsPayload(this.s.masked));
       else if (tag === '$posthog_config') this.custom(tag, posthogConfigPayload(site, this.s.capturePageview));
       else this.custom(tag, { reason: 'recording_initialized' });
+    }
+    if (sdk.compressed) {
+      // Scripts that finish loading after the recorder started arrive as ordinary resource entries, without isInitial.
+      this.t += rng.int(2, 8);
+      this.plugin('rrweb/network@1', {
+        requests: [
+          this.resourceEntry(
+            page,
+            `${site.posthogHost}/static/${sdk.version}/surveys.js`,
+            'script',
+            'text/javascript',
+            between(rng, domComplete / 2, domComplete),
+          ),
+        ],
+      });
     }
     this.t += rng.int(5, 20);
     const navTimings = timings(rng, between(rng, 0.5, 8), between(rng, 8, 60), between(rng, 1, 10));
@@ -1635,30 +1820,47 @@ class WebWindow {
   }
 
   private initialRequests(page: Page, domComplete: number): Record<string, unknown>[] {
-    const { rng, site, sdk } = this.s;
+    const { site, sdk } = this.s;
     const assets: [string, string, string][] = [
       [`${site.origin}/assets/index-${this.s.assetHash}.js`, 'script', 'text/javascript'],
       [`${site.posthogHost}/static/array.js`, 'script', 'text/javascript'],
-      ...sdk.lateScripts.map((p): [string, string, string] => [`${site.posthogHost}${p.replace('{token}', site.token)}`, 'script', 'text/javascript']),
+      ...sdk.lateScripts
+        .filter((p) => !p.endsWith('surveys.js'))
+        .map((p): [string, string, string] => [
+          `${site.posthogHost}${p.replace('{token}', site.token)}`,
+          'script',
+          'text/javascript',
+        ]),
       [`${site.origin}/favicon.svg`, 'link', 'image/svg+xml'],
     ];
-    let start = between(rng, 20, 60);
-    return assets.map(([name, initiatorType, contentType]) => {
-      const t = timings(rng, Math.min(start, domComplete - 5), between(rng, 1, 25), between(rng, 0.5, 8));
-      start += between(rng, 5, 60);
-      const o: ResourceOptions = {
-        name,
-        entryType: 'resource',
-        initiatorType,
-        contentType,
-        navigationId: page.navigationId,
-        timeOrigin: page.timeOrigin,
-        t,
-        bodySize: rng.int(900, 380_000),
-        status: 200,
-      };
-      return { ...resourceFields(o), ...posthogTimingFields(o), isInitial: true };
-    });
+    const { rng } = this.s;
+    return assets.map(([name, initiatorType, contentType]) => ({
+      ...this.resourceEntry(page, name, initiatorType, contentType, between(rng, 20, Math.max(21, domComplete - 40))),
+      isInitial: true,
+    }));
+  }
+
+  /** A resource timing entry (script, image, stylesheet) as the performance observer reports it. */
+  private resourceEntry(
+    page: Page,
+    name: string,
+    initiatorType: string,
+    contentType: string,
+    start: number,
+  ): Record<string, unknown> {
+    const { rng } = this.s;
+    const o: ResourceOptions = {
+      name,
+      entryType: 'resource',
+      initiatorType,
+      contentType,
+      navigationId: page.navigationId,
+      timeOrigin: page.timeOrigin,
+      t: timings(rng, start, between(rng, 1, 25), between(rng, 0.5, 8)),
+      bodySize: rng.int(900, 380_000),
+      status: 200,
+    };
+    return { ...resourceFields(o), ...posthogTimingFields(o) };
   }
 
   /** A fetch/XHR the page makes; the plugin event is emitted once the response is in, then the caller reacts. */
@@ -1879,7 +2081,8 @@ class WebWindow {
   /** Scroll the target into view first, as a user would before clicking it. */
   private reveal(box: Box): void {
     const top = box.y - this.scrollY;
-    if (top < 60 || top + box.h > this.viewport.height - 40) this.scrollBy(box.y - this.scrollY - Math.round(this.viewport.height / 3));
+    if (top < 60 || top + box.h > this.viewport.height - 40)
+      this.scrollBy(box.y - this.scrollY - Math.round(this.viewport.height / 3));
   }
 
   private scrollBy(delta: number): void {
@@ -1893,7 +2096,13 @@ class WebWindow {
       const x = between(rng, 40, this.viewport.width - 40);
       const y0 = between(rng, this.viewport.height * 0.4, this.viewport.height * 0.8);
       this.activity();
-      this.incremental({ source: IncrementalSource.MouseInteraction, type: MouseInteractions.TouchStart, id: this.requirePage().idAt(x, y0 + this.scrollY), x, y: y0 });
+      this.incremental({
+        source: IncrementalSource.MouseInteraction,
+        type: MouseInteractions.TouchStart,
+        id: this.requirePage().idAt(x, y0 + this.scrollY),
+        x,
+        y: y0,
+      });
       const at = this.t + rng.int(80, 200);
       const positions: mousePosition[] = [0, 1, 2, 3].map((i) => ({
         x: Math.round(x + between(rng, -4, 4)),
@@ -1922,7 +2131,10 @@ class WebWindow {
     for (let i = 0; i < steps; i++) {
       this.t += rng.int(16, 60);
       this.activity();
-      this.viewport = { width: Math.max(800, this.viewport.width + dw), height: Math.max(480, this.viewport.height + dh) };
+      this.viewport = {
+        width: Math.max(800, this.viewport.width + dw),
+        height: Math.max(480, this.viewport.height + dh),
+      };
       this.incremental({ source: IncrementalSource.ViewportResize, ...this.viewport });
     }
     this.requirePage().layout(this.viewport.width);
@@ -1933,8 +2145,10 @@ class WebWindow {
     const focusable = el && ['a', 'button', 'input', 'select', 'textarea'].includes(el.tagName);
     const next = focusable ? el.id : undefined;
     if (next === this.focused) return;
-    if (this.focused !== undefined) this.incremental({ source: IncrementalSource.MouseInteraction, type: MouseInteractions.Blur, id: this.focused });
-    if (next !== undefined) this.incremental({ source: IncrementalSource.MouseInteraction, type: MouseInteractions.Focus, id: next });
+    if (this.focused !== undefined)
+      this.incremental({ source: IncrementalSource.MouseInteraction, type: MouseInteractions.Blur, id: this.focused });
+    if (next !== undefined)
+      this.incremental({ source: IncrementalSource.MouseInteraction, type: MouseInteractions.Focus, id: next });
     this.focused = next;
   }
 
@@ -1950,10 +2164,22 @@ class WebWindow {
     const y = Math.fround(Math.round(p.y * 100) / 100);
     const touch = this.s.device.touch;
     this.activity();
-    this.incremental({ source: IncrementalSource.MouseInteraction, type: touch ? MouseInteractions.TouchStart : MouseInteractions.MouseDown, id, x, y });
+    this.incremental({
+      source: IncrementalSource.MouseInteraction,
+      type: touch ? MouseInteractions.TouchStart : MouseInteractions.MouseDown,
+      id,
+      x,
+      y,
+    });
     if (focus) this.moveFocus(el);
     this.t += touch ? rng.int(40, 120) : rng.int(1, 4);
-    this.incremental({ source: IncrementalSource.MouseInteraction, type: touch ? MouseInteractions.TouchEnd : MouseInteractions.MouseUp, id, x, y });
+    this.incremental({
+      source: IncrementalSource.MouseInteraction,
+      type: touch ? MouseInteractions.TouchEnd : MouseInteractions.MouseUp,
+      id,
+      x,
+      y,
+    });
     this.t += rng.int(0, 3);
     this.incremental({
       source: IncrementalSource.MouseInteraction,
@@ -1965,37 +2191,47 @@ class WebWindow {
     });
   }
 
-  /**
-   * Click a target; outside a deliberate rage burst, a repeat click on the same element waits past PostHog's
-   * rage-click window so bursts exist only where the spec asked for them.
-   */
-  private click(target: Box & { el?: DomElement }): { x: number; y: number } {
+  private click(target: Box & { el?: DomElement }): void {
     const { rng } = this.s;
-    if (target.id === this.lastClick.id && this.t - this.lastClick.t < RAGE_TIMEOUT_MS + 100) {
-      this.t = this.lastClick.t + RAGE_TIMEOUT_MS + rng.int(100, 600);
-    }
     this.reveal(target);
     const p = this.pointIn(target);
     this.moveTo(p, rng.int(250, 900));
     this.t += rng.int(40, 200);
+    this.spaceFromLastClick(p);
     this.pointerClick(target.id, target.el, p);
-    this.lastClick = { id: target.id, t: this.t };
-    return p;
+    this.lastClick = { t: this.t, ...p };
+  }
+
+  /**
+   * Outside a deliberate burst, a click near the previous one waits out PostHog's rage-click window (rageclick.ts
+   * compares positions, not elements), so rage clicks exist exactly where the spec asked for them.
+   */
+  private spaceFromLastClick(p: { x: number; y: number }): void {
+    const last = this.lastClick;
+    if (Math.abs(p.x - last.x) + Math.abs(p.y - last.y) < 40 && this.t - last.t < RAGE_TIMEOUT_MS + 100) {
+      this.t = last.t + RAGE_TIMEOUT_MS + this.s.rng.int(100, 600);
+    }
   }
 
   private doubleClick(target: Box): void {
     const { rng } = this.s;
-    if (target.id === this.lastClick.id) this.t = Math.max(this.t, this.lastClick.t + RAGE_TIMEOUT_MS + rng.int(100, 600));
     this.reveal(target);
     const p = this.pointIn(target);
     this.moveTo(p, rng.int(250, 700));
+    this.spaceFromLastClick(p);
     this.pointerClick(target.id, undefined, p);
     this.t += rng.int(80, 180);
     this.pointerClick(target.id, undefined, p, false);
     this.t += rng.int(0, 2);
     // dblclick is a MouseEvent, not a PointerEvent, so rrweb records no pointerType for it.
-    this.incremental({ source: IncrementalSource.MouseInteraction, type: MouseInteractions.DblClick, id: target.id, x: Math.trunc(p.x), y: Math.trunc(p.y) });
-    this.lastClick = { id: target.id, t: this.t };
+    this.incremental({
+      source: IncrementalSource.MouseInteraction,
+      type: MouseInteractions.DblClick,
+      id: target.id,
+      x: Math.trunc(p.x),
+      y: Math.trunc(p.y),
+    });
+    this.lastClick = { t: this.t, ...p };
     if (chance(rng, 0.3)) {
       // Double-clicking text selects a word; some apps then toggle an editing state.
       this.t += rng.int(5, 40);
@@ -2012,7 +2248,13 @@ class WebWindow {
     this.activity();
     const x = Math.fround(Math.round(p.x * 100) / 100);
     const y = Math.fround(Math.round(p.y * 100) / 100);
-    this.incremental({ source: IncrementalSource.MouseInteraction, type: MouseInteractions.MouseDown, id: target.id, x, y });
+    this.incremental({
+      source: IncrementalSource.MouseInteraction,
+      type: MouseInteractions.MouseDown,
+      id: target.id,
+      x,
+      y,
+    });
     this.t += rng.int(0, 2);
     this.incremental({
       source: IncrementalSource.MouseInteraction,
@@ -2023,8 +2265,13 @@ class WebWindow {
       pointerType: PointerTypes.Mouse,
     });
     this.t += rng.int(60, 200);
-    this.incremental({ source: IncrementalSource.MouseInteraction, type: MouseInteractions.MouseUp, id: target.id, x, y });
-    this.lastClick = { id: target.id, t: this.t };
+    this.incremental({
+      source: IncrementalSource.MouseInteraction,
+      type: MouseInteractions.MouseUp,
+      id: target.id,
+      x,
+      y,
+    });
   }
 
   /** 3-6 frantic clicks on one unresponsive button, each within RAGE_TIMEOUT_MS and a few px of the last. */
@@ -2034,7 +2281,6 @@ class WebWindow {
     const buttons = page.targets.filter((x) => x.role === 'button');
     const target = buttons.length ? rng.pick(buttons) : page.targets[0];
     if (!target) return;
-    if (target.id === this.lastClick.id) this.t = Math.max(this.t, this.lastClick.t + RAGE_TIMEOUT_MS + rng.int(100, 600));
     this.reveal(target);
     const p = this.pointIn(target);
     this.moveTo(p, rng.int(250, 700));
@@ -2045,10 +2291,16 @@ class WebWindow {
       this.pointerClick(target.id, target.el, jitter, i === 0);
       if (i % 2 === 1 && !this.s.device.touch) {
         this.t += rng.int(0, 2);
-        this.incremental({ source: IncrementalSource.MouseInteraction, type: MouseInteractions.DblClick, id: target.id, x: Math.trunc(jitter.x), y: Math.trunc(jitter.y) });
+        this.incremental({
+          source: IncrementalSource.MouseInteraction,
+          type: MouseInteractions.DblClick,
+          id: target.id,
+          x: Math.trunc(jitter.x),
+          y: Math.trunc(jitter.y),
+        });
       }
     }
-    this.lastClick = { id: target.id, t: this.t };
+    this.lastClick = { t: this.t, ...p };
     if (chance(rng, 0.5)) {
       this.t += rng.int(5, 60);
       this.log('warn');
@@ -2077,7 +2329,12 @@ class WebWindow {
           ? rng.pick(SEARCH_TERMS)
           : target.el.tagName === 'textarea'
             ? sentence(rng, 3, 8)
-            : rng.pick([`${rng.pick(FIRST_NAMES)} ${rng.pick(LAST_NAMES)}`, `${rng.int(1, 220)} ${rng.pick(STREETS)}`, rng.pick(CITIES), `${rng.int(1000, 9999)}`]);
+            : rng.pick([
+                `${rng.pick(FIRST_NAMES)} ${rng.pick(LAST_NAMES)}`,
+                `${rng.int(1, 220)} ${rng.pick(STREETS)}`,
+                rng.pick(CITIES),
+                `${rng.int(1000, 9999)}`,
+              ]);
     const typed = text.slice(0, 16);
     let value = '';
     for (const ch of typed) {
@@ -2111,23 +2368,39 @@ class WebWindow {
         if (other.role === 'radio' && other.el !== el && other.el.attributes['name'] === el.attributes['name']) {
           if (other.el.attributes['checked'] === true) {
             delete other.el.attributes['checked'];
-            this.incremental({ source: IncrementalSource.Input, text: String(other.el.attributes['value'] ?? 'on'), isChecked: false, id: other.id });
+            this.incremental({
+              source: IncrementalSource.Input,
+              text: String(other.el.attributes['value'] ?? 'on'),
+              isChecked: false,
+              id: other.id,
+            });
           }
         }
       }
     }
     if (checked) el.attributes['checked'] = true;
     else delete el.attributes['checked'];
-    this.incremental({ source: IncrementalSource.Input, text: String(radio ? (el.attributes['value'] ?? 'on') : 'on'), isChecked: checked, id: target.id });
+    this.incremental({
+      source: IncrementalSource.Input,
+      text: String(radio ? (el.attributes['value'] ?? 'on') : 'on'),
+      isChecked: checked,
+      id: target.id,
+    });
   }
 
   /** Native <select>: the dropdown is browser chrome, so only the click and the resulting Input are recorded. */
   private choose(target: Target): void {
     const { rng } = this.s;
     this.click(target);
-    const options = target.el.childNodes.filter((c): c is DomElement => c.type === NodeType.Element && c.tagName === 'option');
+    const options = target.el.childNodes.filter(
+      (c): c is DomElement => c.type === NodeType.Element && c.tagName === 'option',
+    );
     const option = options.length ? rng.pick(options) : undefined;
-    const value = option ? (typeof option.attributes['value'] === 'string' ? option.attributes['value'] : textOf(option)) : '';
+    const value = option
+      ? typeof option.attributes['value'] === 'string'
+        ? option.attributes['value']
+        : textOf(option)
+      : '';
     this.t += rng.int(600, 2500);
     const shown = this.s.masked ? '*'.repeat(value.length) : value;
     target.el.attributes['value'] = shown;
@@ -2148,15 +2421,17 @@ class WebWindow {
           path: '/api/cart/items',
           status: ok ? 200 : 500,
           requestBody: { sku: target.el.attributes['data-sku'] ?? 'SKU-0', qty: 1 },
-          responseBody: ok ? { ok: true, items: this.cartCount + 1 } : { ok: false, error: 'internal error', trace_id: rng.hex(12) },
+          responseBody: ok
+            ? { ok: true, items: this.cartCount + 1 }
+            : { ok: false, error: 'internal error', trace_id: rng.hex(12) },
         });
         if (ok) {
           this.cartCount++;
           this.setCartCount();
           this.toast('Added to cart');
-          if (chance(rng, 0.4)) this.log('log');
+          if (chance(rng, 0.4)) this.log('log', ['cart updated', { items: this.cartCount, currency: 'EUR' }]);
         } else {
-          this.log('error');
+          this.log('error', ['request failed', '/api/cart/items', 500]);
           this.toast('Something went wrong, please try again', true);
         }
         return;
@@ -2184,14 +2459,20 @@ class WebWindow {
         if (found && list) {
           const adds: addedNodeMutation[] = [];
           for (let i = 0; i < 2; i++) {
-            const li: DomElement = { type: NodeType.Element, tagName: 'li', attributes: {}, childNodes: [], id: page.nextId++ };
+            const li: DomElement = {
+              type: NodeType.Element,
+              tagName: 'li',
+              attributes: {},
+              childNodes: [],
+              id: page.nextId++,
+            };
             li.childNodes.push({ type: NodeType.Text, textContent: rng.pick(REVIEWS), id: page.nextId++ });
             list.childNodes.push(li);
             adds.unshift(...flattenAdds(list, li, null));
           }
           this.mutation({ adds });
           page.layout(this.viewport.width);
-        } else if (!found) this.log('warn');
+        } else if (!found) this.log('warn', ['no more reviews', 404]);
         return;
       }
       case 'place-order': {
@@ -2201,12 +2482,14 @@ class WebWindow {
           path: '/api/orders',
           status: ok ? 200 : 500,
           requestBody: { delivery: rng.pick(['standard', 'express', 'pickup']), items: this.cartCount },
-          responseBody: ok ? { ok: true, order: `A-${rng.int(100000, 999999)}` } : { ok: false, error: 'payment provider unavailable' },
+          responseBody: ok
+            ? { ok: true, order: `A-${rng.int(100000, 999999)}` }
+            : { ok: false, error: 'payment provider unavailable' },
           slow: chance(rng, 0.3),
         });
         if (ok) this.navigate(`${this.s.site.origin}/`);
         else {
-          this.log('error');
+          this.log('error', ['request failed', '/api/orders', 500]);
           this.toast('Payment failed', true);
         }
         return;
@@ -2215,16 +2498,18 @@ class WebWindow {
       case 'save':
       case 'subscribe': {
         const ok = chance(rng, 0.85);
-        const path = action === 'login' ? '/api/session' : action === 'save' ? '/api/account/settings' : '/api/newsletter';
+        const path =
+          action === 'login' ? '/api/session' : action === 'save' ? '/api/account/settings' : '/api/newsletter';
+        const status = ok ? 200 : rng.pick([404, 500]);
         this.request({
           method: action === 'save' ? 'PUT' : 'POST',
           path,
-          status: ok ? 200 : rng.pick([404, 500]),
+          status,
           requestBody: { form: action },
           responseBody: ok ? { ok: true } : { ok: false, error: 'request failed' },
           xhr: action === 'subscribe',
         });
-        if (!ok) this.log('error');
+        if (!ok) this.log('error', ['request failed', path, status]);
         this.toast(ok ? 'Saved' : 'Could not save, try again', !ok);
         if (ok && action === 'login') this.navigate(`${this.s.site.origin}/account/settings`);
         return;
@@ -2232,7 +2517,12 @@ class WebWindow {
       case 'remove-item': {
         const row = page.parentOf(page.parentOf(target.id)?.id ?? -1);
         const tbody = row ? page.parentOf(row.id) : undefined;
-        this.request({ method: 'DELETE', path: `/api/cart/items/${rng.hex(6)}`, status: 200, responseBody: { ok: true } });
+        this.request({
+          method: 'DELETE',
+          path: `/api/cart/items/${rng.hex(6)}`,
+          status: 200,
+          responseBody: { ok: true },
+        });
         if (row && tbody) {
           tbody.childNodes = tbody.childNodes.filter((c) => c !== row);
           this.mutation({ removes: [{ parentId: tbody.id, id: row.id }] });
@@ -2245,7 +2535,10 @@ class WebWindow {
       case 'thumb': {
         const main = page.el('main-image');
         const thumbs = page.targets.filter((x) => x.el.attributes['data-action'] === 'thumb');
-        const attributes: attributeMutation[] = thumbs.map((x) => ({ id: x.id, attributes: { class: x.id === target.id ? 'thumb active' : 'thumb' } }));
+        const attributes: attributeMutation[] = thumbs.map((x) => ({
+          id: x.id,
+          attributes: { class: x.id === target.id ? 'thumb active' : 'thumb' },
+        }));
         if (main) {
           const color = String(target.el.attributes['data-color'] ?? 'blue');
           const src = String(main.attributes['src'] ?? '').replace(/(-[a-z]+)?-1200\.webp$/, `-${color}-1200.webp`);
@@ -2262,7 +2555,9 @@ class WebWindow {
         const next = /\bactive\b/.test(cls) ? cls.replace(/\s*\bactive\b/, '') : `${cls} active`;
         target.el.attributes['class'] = next;
         this.t += rng.int(2, 20);
-        this.mutation({ attributes: [{ id: target.id, attributes: { class: next, 'aria-pressed': String(/\bactive\b/.test(next)) } }] });
+        this.mutation({
+          attributes: [{ id: target.id, attributes: { class: next, 'aria-pressed': String(/\bactive\b/.test(next)) } }],
+        });
         if (action === 'filter') this.react('search', target);
         return;
       }
@@ -2329,7 +2624,12 @@ class WebWindow {
     const f = this.fill();
     const serializer = new Serializer(f, !this.s.site.spa, page.nextId);
     const removes: removedNodeMutation[] = list.childNodes.map((c) => ({ parentId: list.id, id: c.id }));
-    const fresh = Array.from({ length: rng.int(2, 8) }, (_, i) => serializer.element(list.tagName === 'ul' && list.attributes['id'] === 'results' ? productCard(i) : h('li', {}, rng.pick(REVIEWS)), 2));
+    const fresh = Array.from({ length: rng.int(2, 8) }, (_, i) =>
+      serializer.element(
+        list.tagName === 'ul' && list.attributes['id'] === 'results' ? productCard(i) : h('li', {}, rng.pick(REVIEWS)),
+        2,
+      ),
+    );
     list.childNodes = fresh;
     const adds: addedNodeMutation[] = [];
     for (let i = fresh.length - 1; i >= 0; i--) {
@@ -2339,7 +2639,11 @@ class WebWindow {
     const count = page.el('result-count');
     const oldText = count?.childNodes[0];
     if (count && oldText) {
-      const text: DomText = { type: NodeType.Text, textContent: `${rng.int(fresh.length, 140)} results`, id: serializer.nextId++ };
+      const text: DomText = {
+        type: NodeType.Text,
+        textContent: `${rng.int(fresh.length, 140)} results`,
+        id: serializer.nextId++,
+      };
       removes.push({ parentId: count.id, id: oldText.id });
       count.childNodes = [text];
       adds.push({ parentId: count.id, nextId: null, node: { ...text } });
@@ -2369,7 +2673,12 @@ class WebWindow {
     const url = `${site.origin}${template.path(f)}`;
     this.t += rng.int(2, 15);
     if (this.s.capturePageview) this.custom('$pageview', { href: url });
-    const fetchCall: ApiCall = { method: 'GET', path: `/api/pages${new URL(url).pathname}`, status: 200, responseBody: { page: kind, version: rng.int(1, 40) } };
+    const fetchCall: ApiCall = {
+      method: 'GET',
+      path: `/api/pages${new URL(url).pathname}`,
+      status: 200,
+      responseBody: { page: kind, version: rng.int(1, 40) },
+    };
     if (!this.s.capturePageview) {
       // posthog-js notices the new URL when the next rrweb event (here the fetch's network event) is emitted.
       const before = this.events.length;
@@ -2393,18 +2702,35 @@ class WebWindow {
       if (node) adds.push(...flattenAdds(main, node, fresh[i + 1]?.id ?? null));
     }
     for (const [id, el] of serializer.named) page.named.set(id, el);
-    const spaPage = new Page(template, url, page.doc, page.named, serializer.nextId, page.timeOrigin, page.navigationId);
+    const spaPage = new Page(
+      template,
+      url,
+      page.doc,
+      page.named,
+      serializer.nextId,
+      page.timeOrigin,
+      page.navigationId,
+    );
     this.page = spaPage;
     this.t += rng.int(3, 25);
     this.mutation({ removes, adds });
     spaPage.layout(this.viewport.width);
+    const images = fresh.flatMap((n) => imageSources(n)).slice(0, 6);
+    if (images.length) {
+      this.t += rng.int(40, 400);
+      this.plugin('rrweb/network@1', {
+        requests: images.map((src) =>
+          this.resourceEntry(spaPage, src, 'img', 'image/webp', this.t - spaPage.timeOrigin - between(rng, 40, 300)),
+        ),
+      });
+    }
     this.focused = undefined;
     if (this.scrollY > 0) {
       this.t += rng.int(1, 10);
       this.scrollY = 0;
       this.incremental({ source: IncrementalSource.Scroll, id: 1, x: 0, y: 0 });
     }
-    if (chance(rng, 0.3)) this.log('log');
+    if (chance(rng, 0.3)) this.log('log', ['[router] navigated', new URL(url).pathname]);
   }
 }
 
@@ -2414,6 +2740,12 @@ let gzEmptyArray: string | undefined;
 function gz(value: readonly unknown[]): string {
   if (value.length === 0) return (gzEmptyArray ??= gzipLatin1([]));
   return gzipLatin1(value);
+}
+
+function imageSources(node: DomNode): string[] {
+  if (node.type !== NodeType.Element) return [];
+  const src = node.tagName === 'img' ? node.attributes['src'] : undefined;
+  return [...(typeof src === 'string' ? [src] : []), ...node.childNodes.flatMap(imageSources)];
 }
 
 function collectIds(node: DomNode, into: Set<number>): void {
@@ -2485,7 +2817,8 @@ class MobileApp {
         this.act(action);
       }
       const room = stopAt - this.t;
-      if (room > 0) this.t += Math.round(Math.min(room, chance(rng, 0.05) ? between(rng, 5_000, 60_000) : between(rng, 400, 3000)));
+      if (room > 0)
+        this.t += Math.round(Math.min(room, chance(rng, 0.05) ? between(rng, 5_000, 60_000) : between(rng, 400, 3000)));
     }
     if (rage && this.t + 2000 < end) this.rageTap();
     // Captures after the segment's end never happened: the app was already in the background.
@@ -2498,8 +2831,23 @@ class MobileApp {
     this.events.push(event);
   }
 
-  private wf(type: Wireframe['type'] | undefined, x: number, y: number, width: number, height: number, extra: Partial<Wireframe> = {}): Wireframe {
-    const w: Wireframe = { id: this.rng.int(10_000_000, 2_147_483_647), x, y, width, height, style: {}, disabled: false };
+  private wf(
+    type: Wireframe['type'] | undefined,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    extra: Partial<Wireframe> = {},
+  ): Wireframe {
+    const w: Wireframe = {
+      id: this.rng.int(10_000_000, 2_147_483_647),
+      x,
+      y,
+      width,
+      height,
+      style: {},
+      disabled: false,
+    };
     if (type) w.type = type;
     return orderWireframe({ ...w, ...extra });
   }
@@ -2507,7 +2855,15 @@ class MobileApp {
   private text(x: number, y: number, width: number, height: number, text: string, fontSize = 14): Wireframe {
     return this.wf('text', x, y, width, height, {
       text,
-      style: { color: '#1C1F27', fontSize, fontFamily: 'sans-serif', horizontalAlign: 'left', verticalAlign: 'center', paddingLeft: 0, paddingRight: 0 },
+      style: {
+        color: '#1C1F27',
+        fontSize,
+        fontFamily: 'sans-serif',
+        horizontalAlign: 'left',
+        verticalAlign: 'center',
+        paddingLeft: 0,
+        paddingRight: 0,
+      },
     });
   }
 
@@ -2515,7 +2871,16 @@ class MobileApp {
     return this.wf('input', x, y, width, 48, {
       inputType: 'button',
       value,
-      style: { color: '#FFFFFF', backgroundColor: '#1D4AFF', borderWidth: 1, borderColor: '#000000', fontSize: 14, fontFamily: 'sans-serif', horizontalAlign: 'center', verticalAlign: 'center' },
+      style: {
+        color: '#FFFFFF',
+        backgroundColor: '#1D4AFF',
+        borderWidth: 1,
+        borderColor: '#000000',
+        fontSize: 14,
+        fontFamily: 'sans-serif',
+        horizontalAlign: 'center',
+        verticalAlign: 'center',
+      },
     });
   }
 
@@ -2552,8 +2917,17 @@ class MobileApp {
         content.push(this.wf('image', 0, row(280), MOBILE_WIDTH, 280));
         content.push(this.text(16, row(40), 379, 32, p.name, 22));
         content.push(this.text(16, row(32), 200, 24, p.price, 18));
-        content.push(this.wf('input', 16, row(56), 200, 48, { inputType: 'select', value: rng.pick(SIZES), options: [...SIZES] }));
-        content.push(this.wf('input', 16, row(40), 160, 24, { inputType: 'progress', value: rng.int(6, 10) / 2, max: 5, style: { bar: 'rating' } }));
+        content.push(
+          this.wf('input', 16, row(56), 200, 48, { inputType: 'select', value: rng.pick(SIZES), options: [...SIZES] }),
+        );
+        content.push(
+          this.wf('input', 16, row(40), 160, 24, {
+            inputType: 'progress',
+            value: rng.int(6, 10) / 2,
+            max: 5,
+            style: { bar: 'rating' },
+          }),
+        );
         content.push(this.text(16, row(120), 379, 110, sentence(rng, 20, 40)));
         content.push(this.button(16, row(64), 379, 'Add to cart'));
         break;
@@ -2562,7 +2936,15 @@ class MobileApp {
         for (let i = 0; i < 3; i++) {
           const p = makeProduct(rng);
           const top = row(72);
-          content.push(this.wf(undefined, 0, top, MOBILE_WIDTH, 72, { childWireframes: [this.text(16, top + 8, 260, 24, p.name), this.text(16, top + 36, 100, 20, p.price), this.button(320, top + 12, 72, 'Remove')] }));
+          content.push(
+            this.wf(undefined, 0, top, MOBILE_WIDTH, 72, {
+              childWireframes: [
+                this.text(16, top + 8, 260, 24, p.name),
+                this.text(16, top + 36, 100, 20, p.price),
+                this.button(320, top + 12, 72, 'Remove'),
+              ],
+            }),
+          );
         }
         content.push(this.text(16, row(40), 200, 28, `Total €${rng.int(40, 600)}.00`, 18));
         content.push(this.button(16, row(64), 379, 'Checkout'));
@@ -2570,28 +2952,65 @@ class MobileApp {
       case 'CheckoutActivity':
         for (const label of ['Full name', 'Address', 'City']) {
           content.push(this.text(16, row(24), 200, 20, label, 12));
-          content.push(this.wf('input', 16, row(56), 379, 48, { inputType: 'text_area', value: '', style: { backgroundColor: '#FFFFFF', borderWidth: 1, borderColor: '#D1D5DB' } }));
+          content.push(
+            this.wf('input', 16, row(56), 379, 48, {
+              inputType: 'text_area',
+              value: '',
+              style: { backgroundColor: '#FFFFFF', borderWidth: 1, borderColor: '#D1D5DB' },
+            }),
+          );
         }
         content.push(
           this.wf('radio_group', 16, row(120), 379, 112, {
-            childWireframes: ['Standard', 'Express', 'Pickup'].map((label, i) => this.wf('input', 16, y - 112 + i * 36, 379, 32, { inputType: 'radio', checked: i === 0, label })),
+            childWireframes: ['Standard', 'Express', 'Pickup'].map((label, i) =>
+              this.wf('input', 16, y - 112 + i * 36, 379, 32, { inputType: 'radio', checked: i === 0, label }),
+            ),
           }),
         );
-        content.push(this.wf('input', 16, row(48), 379, 40, { inputType: 'checkbox', checked: false, label: 'I accept the terms' }));
-        content.push(this.wf('input', 16, row(48), 379, 40, { inputType: 'toggle', checked: true, label: 'Save card for next time' }));
+        content.push(
+          this.wf('input', 16, row(48), 379, 40, {
+            inputType: 'checkbox',
+            checked: false,
+            label: 'I accept the terms',
+          }),
+        );
+        content.push(
+          this.wf('input', 16, row(48), 379, 40, {
+            inputType: 'toggle',
+            checked: true,
+            label: 'Save card for next time',
+          }),
+        );
         content.push(this.button(16, row(64), 379, 'Pay now'));
         break;
       case 'SettingsActivity':
         for (const label of ['Order updates', 'Newsletter', 'Dark mode', 'Biometric login']) {
-          content.push(this.wf('input', 16, row(56), 379, 48, { inputType: 'toggle', checked: chance(rng, 0.5), label }));
+          content.push(
+            this.wf('input', 16, row(56), 379, 48, { inputType: 'toggle', checked: chance(rng, 0.5), label }),
+          );
         }
-        content.push(this.wf('input', 16, row(56), 379, 48, { inputType: 'select', value: 'English', options: ['English', 'Deutsch', 'Português'] }));
+        content.push(
+          this.wf('input', 16, row(56), 379, 48, {
+            inputType: 'select',
+            value: 'English',
+            options: ['English', 'Deutsch', 'Português'],
+          }),
+        );
         content.push(this.wf('web_view', 0, row(240), MOBILE_WIDTH, 240));
         break;
     }
     const toolbar = this.wf(undefined, 0, 24, MOBILE_WIDTH, 56, {
       style: { backgroundColor: '#FFFFFF' },
-      childWireframes: [this.text(16, 36, 300, 32, screen.replace('Activity', '') === 'Main' ? 'Acme Outdoor' : screen.replace('Activity', ''), 20)],
+      childWireframes: [
+        this.text(
+          16,
+          36,
+          300,
+          32,
+          screen.replace('Activity', '') === 'Main' ? 'Acme Outdoor' : screen.replace('Activity', ''),
+          20,
+        ),
+      ],
     });
     const container = this.wf(undefined, 0, 80, MOBILE_WIDTH, MOBILE_HEIGHT - 128, { childWireframes: content });
     this.list = listScreen ? container : undefined;
@@ -2611,8 +3030,16 @@ class MobileApp {
     this.screen = screen;
     this.root = this.build(screen);
     this.keyboardOpen = false;
-    this.push({ type: EventType.Meta, data: { href: `${MOBILE_PACKAGE}.${screen}`, width: MOBILE_WIDTH, height: MOBILE_HEIGHT }, timestamp: this.t });
-    this.push({ type: EventType.FullSnapshot, data: { wireframes: [structuredClone(this.root)], initialOffset: { top: 0, left: 0 } }, timestamp: this.t });
+    this.push({
+      type: EventType.Meta,
+      data: { href: `${MOBILE_PACKAGE}.${screen}`, width: MOBILE_WIDTH, height: MOBILE_HEIGHT },
+      timestamp: this.t,
+    });
+    this.push({
+      type: EventType.FullSnapshot,
+      data: { wireframes: [structuredClone(this.root)], initialOffset: { top: 0, left: 0 } },
+      timestamp: this.t,
+    });
   }
 
   /** All wireframes with their parent, flattened like the SDK's flattenChildren. */
@@ -2627,8 +3054,19 @@ class MobileApp {
   }
 
   /** The mutation the SDK's snapshot diff would produce (adds/removes/updates, absent when empty). */
-  private diff(m: { adds?: MobileMutatedNode[]; removes?: { id: number; parentId?: number }[]; updates?: MobileMutatedNode[] }): void {
-    const data: { adds?: MobileMutatedNode[]; removes?: { id: number; parentId?: number }[]; updates?: MobileMutatedNode[]; source: IncrementalSource.Mutation } = {
+  private diff(m: {
+    adds?: MobileMutatedNode[];
+    removes?: { id: number; parentId?: number }[];
+    updates?: MobileMutatedNode[];
+  }): void {
+    // The SDK sends nothing when a snapshot equals the previous one.
+    if (!m.adds?.length && !m.removes?.length && !m.updates?.length) return;
+    const data: {
+      adds?: MobileMutatedNode[];
+      removes?: { id: number; parentId?: number }[];
+      updates?: MobileMutatedNode[];
+      source: IncrementalSource.Mutation;
+    } = {
       source: IncrementalSource.Mutation,
     };
     if (m.adds?.length) data.adds = m.adds;
@@ -2647,10 +3085,38 @@ class MobileApp {
   /** TouchStart on ACTION_DOWN and TouchEnd on ACTION_UP, pointer id as node id, pointerType 2 (Touch). */
   private touch(x: number, y: number): void {
     const { rng } = this;
-    const base = { id: 0, x: Math.round(x), y: Math.round(y), source: IncrementalSource.MouseInteraction, pointerType: PointerTypes.Touch } as const;
-    this.push({ type: EventType.IncrementalSnapshot, data: { id: base.id, type: MouseInteractions.TouchStart, x: base.x, y: base.y, source: base.source, pointerType: base.pointerType }, timestamp: this.t });
+    const base = {
+      id: 0,
+      x: Math.round(x),
+      y: Math.round(y),
+      source: IncrementalSource.MouseInteraction,
+      pointerType: PointerTypes.Touch,
+    } as const;
+    this.push({
+      type: EventType.IncrementalSnapshot,
+      data: {
+        id: base.id,
+        type: MouseInteractions.TouchStart,
+        x: base.x,
+        y: base.y,
+        source: base.source,
+        pointerType: base.pointerType,
+      },
+      timestamp: this.t,
+    });
     this.t += rng.int(60, 160);
-    this.push({ type: EventType.IncrementalSnapshot, data: { id: base.id, type: MouseInteractions.TouchEnd, x: base.x, y: base.y, source: base.source, pointerType: base.pointerType }, timestamp: this.t });
+    this.push({
+      type: EventType.IncrementalSnapshot,
+      data: {
+        id: base.id,
+        type: MouseInteractions.TouchEnd,
+        x: base.x,
+        y: base.y,
+        source: base.source,
+        pointerType: base.pointerType,
+      },
+      timestamp: this.t,
+    });
   }
 
   private act(action: 'tap' | 'type' | 'scroll' | 'toggle' | 'navigate' | 'log' | 'request'): void {
@@ -2667,7 +3133,10 @@ class MobileApp {
         this.touch(hit.w.x + hit.w.width / 2, hit.w.y + hit.w.height / 2);
         this.t += rng.int(150, 900);
         if (hit.w.inputType === 'button') {
-          hit.w.style = { ...hit.w.style, backgroundColor: hit.w.style.backgroundColor === '#1D4AFF' ? '#1538C7' : '#1D4AFF' };
+          hit.w.style = {
+            ...hit.w.style,
+            backgroundColor: hit.w.style.backgroundColor === '#1D4AFF' ? '#1538C7' : '#1D4AFF',
+          };
           this.diff({ updates: [this.update(hit.w, hit.parent)] });
           if (chance(rng, 0.5)) this.request();
           if (chance(rng, 0.4)) this.navigateTo(weighted(rng, MOBILE_NEXT[this.screen]));
@@ -2681,7 +3150,11 @@ class MobileApp {
         this.t += rng.int(200, 500);
         if (!this.keyboardOpen) {
           this.keyboardOpen = true;
-          this.push({ type: EventType.Custom, data: { tag: 'keyboard', payload: { open: true, height: rng.pick([268, 291, 336]) } }, timestamp: this.t });
+          this.push({
+            type: EventType.Custom,
+            data: { tag: 'keyboard', payload: { open: true, height: rng.pick([268, 291, 336]) } },
+            timestamp: this.t,
+          });
         }
         const length = rng.int(4, 18);
         // Snapshots are throttled to about one a second, so a burst of typing shows up as a few value updates.
@@ -2716,11 +3189,15 @@ class MobileApp {
         }
         const adds: MobileMutatedNode[] = [];
         const last = keep[keep.length - 1];
-        if (last && removes.length) {
+        if (removes.length || !last) {
           const p = makeProduct(rng);
-          const top = last.y + last.height;
+          const top = last ? last.y + last.height : list.y;
           const row = this.wf(undefined, 0, top, MOBILE_WIDTH, 96, {
-            childWireframes: [this.wf('image', 16, top + 8, 80, 80), this.text(108, top + 12, 280, 24, p.name, 16), this.text(108, top + 44, 120, 20, p.price)],
+            childWireframes: [
+              this.wf('image', 16, top + 8, 80, 80),
+              this.text(108, top + 12, 280, 24, p.name, 16),
+              this.text(108, top + 44, 120, 20, p.price),
+            ],
           });
           keep.push(row);
           // The SDK's flattened diff lists the new row and, again, each of its children.
@@ -2776,12 +3253,28 @@ class MobileApp {
   private log(level: MobileLevel): void {
     const { rng } = this;
     const line: Record<MobileLevel, readonly string[]> = {
-      info: ['ActivityTaskManager: Displayed com.acme.outdoor/.ProductActivity', 'OkHttp: <-- 200 https://api.acme-outdoor.test/v1/products'],
-      debug: ['ProfileInstaller: Installing profile for com.acme.outdoor', 'Glide: Finished loading Bitmap from DATA_DISK_CACHE'],
-      warn: ['System: A resource failed to call close.', 'Choreographer: Skipped 41 frames!  The application may be doing too much work on its main thread.'],
-      error: ['AndroidRuntime: FATAL EXCEPTION: OkHttp Dispatcher', 'CartRepository: java.net.SocketTimeoutException: timeout'],
+      info: [
+        'ActivityTaskManager: Displayed com.acme.outdoor/.ProductActivity',
+        'OkHttp: <-- 200 https://api.acme-outdoor.test/v1/products',
+      ],
+      debug: [
+        'ProfileInstaller: Installing profile for com.acme.outdoor',
+        'Glide: Finished loading Bitmap from DATA_DISK_CACHE',
+      ],
+      warn: [
+        'System: A resource failed to call close.',
+        'Choreographer: Skipped 41 frames!  The application may be doing too much work on its main thread.',
+      ],
+      error: [
+        'AndroidRuntime: FATAL EXCEPTION: OkHttp Dispatcher',
+        'CartRepository: java.net.SocketTimeoutException: timeout',
+      ],
     };
-    this.push({ type: EventType.Plugin, data: { plugin: 'rrweb/console@1', payload: { level, payload: [rng.pick(line[level])] } }, timestamp: this.t });
+    this.push({
+      type: EventType.Plugin,
+      data: { plugin: 'rrweb/console@1', payload: { level, payload: [rng.pick(line[level])] } },
+      timestamp: this.t,
+    });
   }
 
   /** PostHogOkHttpInterceptor: one request per plugin event, stamped at the response. */
@@ -2803,7 +3296,11 @@ class MobileApp {
         entryType: 'resource',
       },
     ];
-    this.push({ type: EventType.Plugin, data: { plugin: 'rrweb/network@1', payload: { requests } }, timestamp: this.t });
+    this.push({
+      type: EventType.Plugin,
+      data: { plugin: 'rrweb/network@1', payload: { requests } },
+      timestamp: this.t,
+    });
   }
 }
 
