@@ -92,15 +92,6 @@ const POINTER_TYPES: Readonly<Record<number, string>> = {
   [PointerTypes.Touch]: 'touch',
 };
 
-/** The columns every per-event table starts with. */
-interface RowBase {
-  session_id: string;
-  team_id: number;
-  window_id: string | null;
-  seq: number;
-  timestamp: number;
-}
-
 interface RageBurst {
   x: number;
   y: number;
@@ -218,6 +209,7 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
     startMs: 0,
     endMs: 0,
   };
+  const { sessionId: session_id, teamId: team_id } = session;
   const windows = new Map<string, WindowState>();
   const pageviews: Pageview[] = [];
   let startMs = Infinity;
@@ -226,14 +218,13 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
   const addPageview = (
     w: WindowState,
     windowId: string,
-    base: RowBase,
+    seq: number,
+    timestamp: number,
     href: string,
     trigger: 'meta' | '$pageview' | '$url_changed',
   ): void => {
     const prev = w.pageview;
-    const { timestamp } = base;
     const url = cap(href);
-    const viewport = { viewport_width: w.viewportWidth, viewport_height: w.viewportHeight };
     if (
       prev !== null &&
       withoutFragment(prev.url) === withoutFragment(url) &&
@@ -242,17 +233,29 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
       if (trigger !== 'meta' && prev.hasMeta) return;
       if (trigger === 'meta' && !prev.hasMeta) {
         // The custom event came first; the row becomes the Meta's, which carries the viewport and the full href.
-        Object.assign(prev.row, { seq: base.seq, timestamp, url, trigger, ...viewport });
+        Object.assign(prev.row, {
+          seq,
+          timestamp,
+          url,
+          trigger,
+          viewport_width: w.viewportWidth,
+          viewport_height: w.viewportHeight,
+        });
         Object.assign(prev, { timestamp, url, hasMeta: true });
         return;
       }
     }
     const row: TableRow<'pageviews'> = {
-      ...base,
+      session_id,
+      team_id,
+      window_id: windowId === '' ? null : windowId,
+      seq,
+      timestamp,
       url,
       trigger,
       same_url_as_previous: prev !== null && prev.url === url,
-      ...viewport,
+      viewport_width: w.viewportWidth,
+      viewport_height: w.viewportHeight,
       time_on_page_ms: 0,
     };
     const pageview: Pageview = { windowId, timestamp, url, hasMeta: trigger === 'meta', row };
@@ -284,18 +287,18 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
     }
     w.lastTimestamp = Math.max(w.lastTimestamp, timestamp);
 
-    const base: RowBase = {
-      session_id: session.sessionId,
-      team_id: session.teamId,
-      window_id: windowId === '' ? null : windowId,
-      seq,
-      timestamp,
-    };
+    const window_id = windowId === '' ? null : windowId;
     const data = asRecord(event.data);
     // The enum casts only label numbers: unknown values stay as they are and match no comparison below.
     const type = int32(event.type) as EventType | null;
+    // Row literals spell out the shared columns: spreading a shared base object and adding columns after it measured
+    // two orders of magnitude slower in V8 (per-row map transitions and GC).
     const row: TableRow<'events'> = {
-      ...base,
+      session_id,
+      team_id,
+      window_id,
+      seq,
+      timestamp,
       type: type ?? -1,
       type_name: nameOf(EventType, event.type),
       source: null,
@@ -346,7 +349,11 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
       if (!CLICK_TYPES.has(interaction)) continue;
 
       const click: TableRow<'clicks'> = {
-        ...base,
+        session_id,
+        team_id,
+        window_id,
+        seq,
+        timestamp,
         interaction_type: interaction,
         interaction_name: row.interaction_name,
         x,
@@ -369,14 +376,17 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
         Math.abs(x - burst.x) + Math.abs(y - burst.y) < RAGE_THRESHOLD_PX &&
         timestamp - burst.timestamp < RAGE_TIMEOUT_MS
       ) {
-        Object.assign(burst, { x, y, timestamp });
+        burst.x = x;
+        burst.y = y;
+        burst.timestamp = timestamp;
         if (burst.rage) {
           click.is_rage_click = true;
         } else {
           burst.pending.push(click);
           if (burst.pending.length >= RAGE_CLICK_COUNT) {
             for (const r of burst.pending) r.is_rage_click = true;
-            Object.assign(burst, { pending: [], rage: true });
+            burst.pending = [];
+            burst.rage = true;
           }
         }
       } else {
@@ -388,17 +398,25 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
       const href = typeof data['href'] === 'string' ? data['href'].trim() : '';
       if (href === '') continue;
       w.href = cap(href);
-      addPageview(w, windowId, base, href, 'meta');
+      addPageview(w, windowId, seq, timestamp, href, 'meta');
     } else if (type === EventType.Custom) {
       const tag = data['tag'];
       row.tag = text(tag);
-      out.custom_events.push({ ...base, tag: row.tag, payload_json: toJson(data['payload']) });
+      out.custom_events.push({
+        session_id,
+        team_id,
+        window_id,
+        seq,
+        timestamp,
+        tag: row.tag,
+        payload_json: toJson(data['payload']),
+      });
       if (tag !== '$pageview' && tag !== '$url_changed') continue;
       const payloadHref = asRecord(data['payload'])?.['href'];
       const href = typeof payloadHref === 'string' ? payloadHref.trim() : '';
       if (href === '') continue;
       w.href = cap(href);
-      addPageview(w, windowId, base, href, tag);
+      addPageview(w, windowId, seq, timestamp, href, tag);
     } else if (type === EventType.Plugin) {
       const plugin = data['plugin'];
       row.tag = text(plugin);
@@ -410,7 +428,11 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
         const message = Array.isArray(items) ? joinCapped(items, ' ') : { text: '', truncated: false };
         const trace = Array.isArray(frames) ? joinCapped(frames, '\n') : null;
         out.console_logs.push({
-          ...base,
+          session_id,
+          team_id,
+          window_id,
+          seq,
+          timestamp,
           level: text(payload?.['level']),
           level_bucket: CONSOLE_BUCKETS.get(payload?.['level']) ?? 'log',
           message: message.text,
@@ -429,8 +451,12 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
           const responseBody = networkBody(req['responseBody']);
           const requestTimestamp = finite(req['timestamp']);
           out.network_requests.push({
-            ...base,
+            session_id,
+            team_id,
+            window_id,
+            seq,
             request_index: i,
+            timestamp,
             request_timestamp: requestTimestamp === null ? null : Math.floor(requestTimestamp),
             url: text(req['name']),
             method: text(req['method']),

@@ -107,7 +107,7 @@ function transpose(rows: readonly Record<string, unknown>[]): Record<string, unk
 
 async function timed(run: () => Promise<Uint8Array>): Promise<{ ms: number[]; bytes: Uint8Array }> {
   const ms: number[] = [];
-  let bytes = new Uint8Array();
+  let bytes: Uint8Array = new Uint8Array();
   for (let i = 0; i < RUNS; i++) {
     const start = performance.now();
     bytes = await run();

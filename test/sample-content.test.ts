@@ -95,7 +95,8 @@ const REAL = loadFixture();
  * kind carries). Every generated event must (1) use only lines in the union, or in a source-backed extension below,
  * which catches a misspelt, extra or wrongly-typed field, and (2) contain every line of the intersection, which
  * catches a missing field. Fields that legitimately come and go (navigation-only timing keys, isInitial, headers)
- * are in the union but not the intersection, so they may vary.
+ * are in the union but not the intersection, so they may vary. The union cannot see which fields go together inside
+ * one array element, so DOM nodes and network requests also get exact per-element key-set checks below.
  */
 interface KindShapes {
   union: Set<string>;

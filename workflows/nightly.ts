@@ -15,6 +15,8 @@ export interface NightlyInput {
   settleHours: number;
   batchSize: number;
   parallelism: number;
+  /** For runs started by hand (the demo, a re-run): the time to act as if scheduled at. */
+  scheduledMs?: number;
 }
 
 export function nightlyWindowStart(scheduledMs: number, settleHours: number): number {
@@ -24,8 +26,10 @@ export function nightlyWindowStart(scheduledMs: number, settleHours: number): nu
 export async function nightlyExport(input: NightlyInput): Promise<ExportWindowResult> {
   const attrs = workflowInfo().searchAttributes as Record<string, unknown[] | undefined>;
   const scheduled = attrs['TemporalScheduledStartTime']?.[0];
-  // Started by hand (not by the schedule): treat the start time as the scheduled time.
-  const scheduledMs = scheduled instanceof Date ? scheduled.getTime() : typeof scheduled === 'string' ? Date.parse(scheduled) : workflowInfo().startTime.getTime();
+  // Started by hand without scheduledMs: the start time stands in for the scheduled time.
+  const scheduledMs =
+    input.scheduledMs ??
+    (scheduled instanceof Date ? scheduled.getTime() : typeof scheduled === 'string' ? Date.parse(scheduled) : workflowInfo().startTime.getTime());
   const startMs = nightlyWindowStart(scheduledMs, input.settleHours);
   const endMs = startMs + DAY_MS;
   return executeChild(exportWindow, {

@@ -13,7 +13,7 @@ export function gzipLatin1(value: unknown): string {
   return gzipSync(JSON.stringify(value), { level: 6 }).toString('latin1');
 }
 
-export function gunzipLatin1(value: string): unknown {
+function gunzipLatin1(value: string): unknown {
   return JSON.parse(gunzipSync(Buffer.from(value, 'latin1')).toString('utf8'));
 }
 

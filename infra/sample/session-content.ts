@@ -819,6 +819,7 @@ interface Fill {
   masked: boolean;
   products: readonly Product[];
   query: string;
+  assetHash: string;
 }
 
 type Dyn<T> = T | ((f: Fill) => T);
@@ -1189,6 +1190,7 @@ function shell(main: readonly TElement[], title: (f: Fill) => string): TElement 
       h('title', {}, (f) => `${title(f)} – ${f.site.name}`),
       h('link', { rel: 'icon', href: abs('/favicon.svg') }),
       h('style', {}, SITE_CSS),
+      h('script', { type: 'module', crossorigin: '', src: (f) => `${f.site.origin}/assets/index-${f.assetHash}.js` }),
       script((f) => `${f.site.posthogHost}/static/array.js`, true),
       h('script', {}, 'SCRIPT_PLACEHOLDER'),
     ),
@@ -1697,6 +1699,8 @@ class WebWindow {
 
   /** A console call: the page's own message when the caller has one, else something typical for the level. */
   private log(level: ConsoleLevel = weighted(this.s.rng, CONSOLE_LEVEL_WEIGHTS), args?: unknown[]): void {
+    // posthog-js drops non-interactive events while the tab is idle.
+    if (this.idle) return;
     const { rng, site, assetHash } = this.s;
     const path = new URL(this.requirePage().url).pathname;
     this.plugin('rrweb/console@1', consolePayload(rng, site, level, args ?? consoleArgs(rng, level, path), assetHash));
@@ -1717,6 +1721,7 @@ class WebWindow {
       masked: this.s.masked,
       products: Array.from({ length: 8 }, () => makeProduct(rng)),
       query: rng.pick(SEARCH_TERMS),
+      assetHash: this.s.assetHash,
     };
   }
 
@@ -1925,7 +1930,7 @@ class WebWindow {
     if (!this.idle && until > idleAt + 30_000) {
       // Something non-interactive (a poll, a timer) happens in the quiet tab: posthog-js notices it has been idle,
       // marks it and drops that event.
-      const noticedAt = idleAt + this.s.rng.int(1_000, 30_000);
+      const noticedAt = Math.max(this.t, idleAt) + rng.int(1_000, 30_000);
       this.t = noticedAt;
       const payload: Record<string, unknown> = {
         eventTimestamp: noticedAt,
@@ -1938,7 +1943,9 @@ class WebWindow {
         payload['sessionId'] = this.s.spec.sessionId;
         payload['windowId'] = this.windowId;
       }
-      this.custom('sessionIdle', payload, this.s.sdk.modernIdle ? idleAt : noticedAt);
+      // Current posthog-js back-dates the marker to when the tab went quiet (never before what was already sent here).
+      const last = this.events[this.events.length - 1]?.timestamp ?? idleAt;
+      this.custom('sessionIdle', payload, this.s.sdk.modernIdle ? Math.max(idleAt, last) : noticedAt);
       this.idle = true;
     }
     this.t = until;
@@ -2612,7 +2619,8 @@ class WebWindow {
     if (due.length === 0) return;
     this.pendingRemovals = this.pendingRemovals.filter((r) => r.at > this.t);
     for (const r of due) r.parent.childNodes = r.parent.childNodes.filter((c) => c !== r.node);
-    this.mutation({ removes: due.map((r) => ({ parentId: r.parent.id, id: r.node.id })) });
+    // posthog-js drops non-interactive events while idle; the snapshot it takes on return carries the change.
+    if (!this.idle) this.mutation({ removes: due.map((r) => ({ parentId: r.parent.id, id: r.node.id })) });
   }
 
   /** New search results: the old list items go, new ones arrive flattened, the count text is replaced. */

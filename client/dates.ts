@@ -1,0 +1,30 @@
+/** Command-line dates: whole UTC days, validated with messages that say what to type instead. */
+import { DAY_MS, dayStart } from '../workflows/window';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function parseDay(flag: string, value: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new UsageError(`${flag} must be a UTC date as YYYY-MM-DD, got ${JSON.stringify(value)}`);
+  const ms = dayStart(value);
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) throw new UsageError(`${flag} ${value} is not a calendar date`);
+  return ms;
+}
+
+/** `--from` inclusive, `--to` exclusive (default: the day after `--from`). */
+export function parseRange(from: string, to: string | undefined): { startMs: number; endMs: number } {
+  const startMs = parseDay('--from', from);
+  const endMs = to === undefined ? startMs + DAY_MS : parseDay('--to', to);
+  if (endMs <= startMs) throw new UsageError(`--to ${to} must be after --from ${from} (--to is exclusive)`);
+  return { startMs, endMs };
+}
+
+export function parseTeams(values: readonly string[]): number[] {
+  if (values.length === 0) throw new UsageError('give at least one --team <id>');
+  return [...new Set(values.flatMap((v) => v.split(',')).map((v) => {
+    const n = Number(v.trim());
+    if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--team must be a PostHog team (project) id, got ${JSON.stringify(v)}`);
+    return n;
+  }))].sort((a, b) => a - b);
+}
