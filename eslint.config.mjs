@@ -2,7 +2,18 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.stack/**', 'coverage/**', 'test-artifacts/**', 'eslint.config.mjs'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.stack/**',
+      'coverage/**',
+      'test-artifacts/**',
+      'eslint.config.mjs',
+      'vitest.config.mts',
+      'activities/decode-worker.js',
+      'bin/**',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -10,7 +21,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
   },
@@ -21,9 +35,19 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', 'crypto', 'zlib', 'child_process'], message: 'Workflows run in a deterministic sandbox: no Node built-ins.' },
-            { group: ['@aws-sdk/*', '@clickhouse/*', '@duckdb/*', 'chdb', 'chdb/*', 'snappy'], message: 'I/O belongs in activities.' },
-            { group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'Workflows import activity types only.' },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'crypto', 'zlib', 'child_process'],
+              message: 'Workflows run in a deterministic sandbox: no Node built-ins.',
+            },
+            {
+              group: ['@aws-sdk/*', '@clickhouse/*', '@duckdb/*', 'chdb', 'chdb/*', 'snappy'],
+              message: 'I/O belongs in activities.',
+            },
+            {
+              group: ['../activities', '../activities/*'],
+              allowTypeImports: true,
+              message: 'Workflows import activity types only.',
+            },
           ],
         },
       ],

@@ -67,12 +67,19 @@ export class MissingStagingError extends Error {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export async function commitWindow(lake: LakeStore, input: CommitInput, now: () => number = Date.now): Promise<CommitResult> {
+export async function commitWindow(
+  lake: LakeStore,
+  input: CommitInput,
+  now: () => number = Date.now,
+): Promise<CommitResult> {
   const { window } = input;
   const records: StagingRecord[] = [];
   for (let i = 0; i < input.batches; i++) {
     const body = await lake.get(stagingKey(window.windowId, i));
-    if (!body) throw new MissingStagingError(`batch ${i} of window ${window.windowId} left no staging record; re-run the export`);
+    if (!body)
+      throw new MissingStagingError(
+        `batch ${i} of window ${window.windowId} left no staging record; re-run the export`,
+      );
     records.push(JSON.parse(body.toString('utf8')) as StagingRecord);
   }
   const result: CommitResult = { partitions: 0, sessions: 0, events: 0, errors: 0, files: 0, staleDeleted: 0 };
@@ -85,7 +92,10 @@ export async function commitWindow(lake: LakeStore, input: CommitInput, now: () 
       ...manifest.raw.blobs.map((b) => b.key),
     ]);
     const stale: string[] = [];
-    for (const prefix of [...(Object.keys(TABLES) as TableName[]).map((t) => tablePrefix(t, partition)), rawPrefix(partition)]) {
+    for (const prefix of [
+      ...(Object.keys(TABLES) as TableName[]).map((t) => tablePrefix(t, partition)),
+      rawPrefix(partition),
+    ]) {
       for (const o of await lake.list(prefix)) if (!keep.has(o.key)) stale.push(o.key);
     }
     await lake.delete(stale);
@@ -114,9 +124,16 @@ async function fillEmptyTables(lake: LakeStore, partition: Partition, manifest: 
   }
 }
 
-function buildManifest(partition: Partition, records: readonly StagingRecord[], input: CommitInput, now: () => number): PartitionManifest {
+function buildManifest(
+  partition: Partition,
+  records: readonly StagingRecord[],
+  input: CommitInput,
+  now: () => number,
+): PartitionManifest {
   const id = partitionId(partition);
-  const tables = Object.fromEntries((Object.keys(TABLES) as TableName[]).map((t) => [t, { rows: 0, files: [] as FileRecord[] }])) as PartitionManifest['tables'];
+  const tables = Object.fromEntries(
+    (Object.keys(TABLES) as TableName[]).map((t) => [t, { rows: 0, files: [] as FileRecord[] }]),
+  ) as PartitionManifest['tables'];
   const blobs: RawBlobRecord[] = [];
   let sessions = 0;
   let events = 0;

@@ -10,7 +10,12 @@ export class DecodePool {
   private readonly pool: Piscina<ProcessTask, ProcessResult>;
 
   constructor(threads: number) {
-    this.pool = new Piscina({ filename: join(__dirname, 'decode-worker.js'), minThreads: 1, maxThreads: threads, idleTimeout: 30_000 });
+    this.pool = new Piscina({
+      filename: join(__dirname, 'decode-worker.js'),
+      minThreads: 1,
+      maxThreads: threads,
+      idleTimeout: 30_000,
+    });
   }
 
   /**

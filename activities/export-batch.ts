@@ -102,7 +102,11 @@ function generationOf(parts: Generation[]): Generation {
 }
 
 /** Runs `fn` over items with at most `limit` in flight, keeping results in input order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -115,21 +119,36 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
-export async function exportBatch(deps: ExportDeps, input: ExportBatchInput, ctx: BatchContext, concurrency: number): Promise<ExportBatchResult> {
+export async function exportBatch(
+  deps: ExportDeps,
+  input: ExportBatchInput,
+  ctx: BatchContext,
+  concurrency: number,
+): Promise<ExportBatchResult> {
   const { window } = input;
   const ids = input.sessions.map((s) => s.sessionId);
   const teams = [...new Set(input.sessions.map((s) => s.teamId))];
   const replay = await replayMetadata(deps.clickhouse, teams, ids, ctx.signal);
   const legacyIds = input.sessions.filter((s) => !replay.has(`${s.teamId}/${s.sessionId}`)).map((s) => s.sessionId);
-  const legacy = legacyIds.length > 0 && (await deps.withLegacy()) ? await legacyMetadata(deps.clickhouse, teams, legacyIds, ctx.signal) : new Map();
+  const legacy: Awaited<ReturnType<typeof legacyMetadata>> =
+    legacyIds.length > 0 && (await deps.withLegacy())
+      ? await legacyMetadata(deps.clickhouse, teams, legacyIds, ctx.signal)
+      : new Map<string, { distinctId: string | null; startMs: number; endMs: number }>();
 
-  const perPartition = new Map<string, { partition: Partition; rows: Record<TableName, Row[]>; staged: StagedPartition }>();
+  const perPartition = new Map<
+    string,
+    { partition: Partition; rows: Record<TableName, Row[]>; staged: StagedPartition }
+  >();
   const partitionFor = (p: Partition) => {
     const id = partitionId(p);
     let entry = perPartition.get(id);
     if (!entry) {
       const rows = Object.fromEntries(Object.keys(TABLES).map((t) => [t, [] as Row[]])) as Record<TableName, Row[]>;
-      entry = { partition: p, rows, staged: { partition: p, sessions: 0, events: 0, errors: 0, watermarkMs: 0, tables: {}, raw: [] } };
+      entry = {
+        partition: p,
+        rows,
+        staged: { partition: p, sessions: 0, events: 0, errors: 0, watermarkMs: 0, tables: {}, raw: [] },
+      };
       perPartition.set(id, entry);
     }
     return entry;
@@ -149,14 +168,23 @@ export async function exportBatch(deps: ExportDeps, input: ExportBatchInput, ctx
     }
     if (meta?.startedBeforeBlocks) {
       const before = materials.v1Files.length;
-      await fetchV1Files(deps.v1S3, deps.v1Bucket, v1SessionPrefix(deps.v1Prefix, ref.teamId, ref.sessionId), materials, ctx.signal);
+      await fetchV1Files(
+        deps.v1S3,
+        deps.v1Bucket,
+        v1SessionPrefix(deps.v1Prefix, ref.teamId, ref.sessionId),
+        materials,
+        ctx.signal,
+      );
       if (materials.v1Files.length > before || meta.blockUrls.length === 0) generations.push('blob_v1');
     }
     if (legacyMeta) {
       generations.push('legacy');
       await fetchLegacyRows(deps.clickhouse, ref.teamId, ref.sessionId, materials, ctx.signal);
     }
-    const result: ProcessResult = await deps.pool.run({ teamId: ref.teamId, sessionId: ref.sessionId, materials }, ctx.signal);
+    const result: ProcessResult = await deps.pool.run(
+      { teamId: ref.teamId, sessionId: ref.sessionId, materials },
+      ctx.signal,
+    );
 
     const startMs = meta?.startMs ?? legacyMeta?.startMs ?? ref.startMs;
     const partition: Partition = { dt: utcDay(startMs), teamId: ref.teamId };
@@ -165,7 +193,13 @@ export async function exportBatch(deps: ExportDeps, input: ExportBatchInput, ctx
     if (result.eventCount > 0) {
       const blobKey = rawBlobKey(partition, ref.sessionId);
       await deps.lake.put(blobKey, result.rawBlob);
-      blob = { session_id: ref.sessionId, key: blobKey, bytes: result.rawBlob.byteLength, sha256: result.rawSha256, events: result.eventCount };
+      blob = {
+        session_id: ref.sessionId,
+        key: blobKey,
+        bytes: result.rawBlob.byteLength,
+        sha256: result.rawSha256,
+        events: result.eventCount,
+      };
       entry.staged.raw.push(blob);
       rawBytes += result.rawBlob.byteLength;
     }
@@ -222,7 +256,9 @@ export async function exportBatch(deps: ExportDeps, input: ExportBatchInput, ctx
 
   let files = 0;
   const staged: StagedPartition[] = [];
-  for (const { partition, rows, staged: s } of [...perPartition.values()].sort((a, b) => partitionId(a.partition).localeCompare(partitionId(b.partition)))) {
+  for (const { partition, rows, staged: s } of [...perPartition.values()].sort((a, b) =>
+    partitionId(a.partition).localeCompare(partitionId(b.partition)),
+  )) {
     for (const table of Object.keys(TABLES) as TableName[]) {
       const tableRows = rows[table];
       if (tableRows.length === 0) continue;

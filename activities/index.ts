@@ -51,7 +51,11 @@ async function classify<T>(fn: () => Promise<T>): Promise<T> {
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    async listSessions(input: { window: ListWindow; after: { teamId: number; sessionId: string } | null; limit: number }): Promise<ListPage> {
+    async listSessions(input: {
+      window: ListWindow;
+      after: { teamId: number; sessionId: string } | null;
+      limit: number;
+    }): Promise<ListPage> {
       return classify(async () =>
         listSessionsPage(deps.clickhouse, input.window, input.after, input.limit, {
           withLegacy: await deps.withLegacy(),
@@ -61,7 +65,9 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async exportBatch(input: ExportBatchInput): Promise<ExportBatchResult> {
-      return classify(() => exportBatch(deps, input, { heartbeat, signal: cancellationSignal() }, deps.decodeConcurrency));
+      return classify(() =>
+        exportBatch(deps, input, { heartbeat, signal: cancellationSignal() }, deps.decodeConcurrency),
+      );
     },
 
     async commitWindow(input: CommitInput): Promise<CommitResult> {

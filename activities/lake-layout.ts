@@ -13,7 +13,6 @@ import { safeKeySegment } from './lake-store';
 import { RAW_BLOB_EXTENSION } from './parquet-writer';
 import { DAY_MS, utcDay } from '../workflows/window';
 
-
 export interface Partition {
   dt: string;
   teamId: number;

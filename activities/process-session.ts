@@ -81,7 +81,10 @@ export function rawBlobLine(windowId: string, event: RrwebEvent): string {
     for (const f of fields) if (typeof data[f] === 'string') data[f] = mark(data[f]);
     out = { ...rest, data };
   }
-  return JSON.stringify([windowId, out]).replace(/"\\u0000cv(\d+)\\u0000"/g, (_m, i: string) => texts[Number(i)] ?? 'null');
+  return JSON.stringify([windowId, out]).replace(
+    /"\\u0000cv(\d+)\\u0000"/g,
+    (_m, i: string) => texts[Number(i)] ?? 'null',
+  );
 }
 
 export async function processSession(task: ProcessTask): Promise<ProcessResult> {

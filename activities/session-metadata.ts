@@ -136,7 +136,13 @@ export async function legacyMetadata(
     format: 'JSONEachRow',
     abort_signal: signal,
   });
-  for (const r of await rs.json<{ team_id: string | number; session_id: string; distinct_id: string; start_time: string; end_time: string }>()) {
+  for (const r of await rs.json<{
+    team_id: string | number;
+    session_id: string;
+    distinct_id: string;
+    start_time: string;
+    end_time: string;
+  }>()) {
     out.set(`${Number(r.team_id)}/${r.session_id}`, {
       distinctId: r.distinct_id || null,
       startMs: parseChTimestamp(r.start_time),

@@ -59,10 +59,14 @@ export async function verifyLake(deps: ExportDeps, input: VerifyInput, ctx: Batc
     check.events.tables = manifest.tables.events.rows;
     check.events.raw_blobs = manifest.raw.blobs.reduce((n, b) => n + b.events, 0);
     if (manifest.tables.sessions.rows !== manifest.sessions) {
-      check.problems.push(`sessions table holds ${manifest.tables.sessions.rows} rows, the manifest counts ${manifest.sessions} sessions`);
+      check.problems.push(
+        `sessions table holds ${manifest.tables.sessions.rows} rows, the manifest counts ${manifest.sessions} sessions`,
+      );
     }
     if (check.events.tables !== check.events.manifest || check.events.raw_blobs !== check.events.manifest) {
-      check.problems.push(`event counts disagree: manifest ${check.events.manifest}, events table ${check.events.tables}, raw blobs ${check.events.raw_blobs}`);
+      check.problems.push(
+        `event counts disagree: manifest ${check.events.manifest}, events table ${check.events.tables}, raw blobs ${check.events.raw_blobs}`,
+      );
     }
     const listed = [...Object.values(manifest.tables).flatMap((t) => t.files), ...manifest.raw.blobs];
     for (const file of listed) {
@@ -73,17 +77,28 @@ export async function verifyLake(deps: ExportDeps, input: VerifyInput, ctx: Batc
         check.problems.push(`missing: ${file.key}`);
       } else if (data.byteLength !== file.bytes || sha256(data) !== file.sha256) {
         check.files.bad++;
-        check.problems.push(`checksum mismatch: ${file.key} (manifest ${file.bytes} bytes ${file.sha256.slice(0, 12)}…, lake ${data.byteLength} bytes ${sha256(data).slice(0, 12)}…)`);
+        check.problems.push(
+          `checksum mismatch: ${file.key} (manifest ${file.bytes} bytes ${file.sha256.slice(0, 12)}…, lake ${data.byteLength} bytes ${sha256(data).slice(0, 12)}…)`,
+        );
       }
       ctx.heartbeat({ partition: id, filesChecked: check.files.checked });
     }
     const keys = new Set(listed.map((f) => f.key));
-    for (const prefix of [...(Object.keys(TABLES) as TableName[]).map((t) => tablePrefix(t, partition)), rawPrefix(partition)]) {
-      for (const o of await deps.lake.list(prefix)) if (!keys.has(o.key)) check.problems.push(`uncommitted file: ${o.key}`);
+    for (const prefix of [
+      ...(Object.keys(TABLES) as TableName[]).map((t) => tablePrefix(t, partition)),
+      rawPrefix(partition),
+    ]) {
+      for (const o of await deps.lake.list(prefix))
+        if (!keys.has(o.key)) check.problems.push(`uncommitted file: ${o.key}`);
     }
     // The source, with the same settle cut-off the export used, must still list as many exportable sessions.
     const dayStart = Date.parse(`${partition.dt}T00:00:00Z`);
-    const window = { teams: [partition.teamId], startMs: dayStart, endMs: dayStart + DAY_MS, settledBeforeMs: Date.parse(manifest.source.settled_before) };
+    const window = {
+      teams: [partition.teamId],
+      startMs: dayStart,
+      endMs: dayStart + DAY_MS,
+      settledBeforeMs: Date.parse(manifest.source.settled_before),
+    };
     let after: { teamId: number; sessionId: string } | null = null;
     let source = 0;
     do {
@@ -92,7 +107,8 @@ export async function verifyLake(deps: ExportDeps, input: VerifyInput, ctx: Batc
       after = page.next;
     } while (after);
     check.sessions.source = source;
-    if (source !== manifest.sessions) check.problems.push(`source lists ${source} exportable sessions, the lake holds ${manifest.sessions}`);
+    if (source !== manifest.sessions)
+      check.problems.push(`source lists ${source} exportable sessions, the lake holds ${manifest.sessions}`);
   }
   const problems = checks.reduce((n, c) => n + c.problems.length, 0);
   return { ok: problems === 0, partitions: checks, problems };

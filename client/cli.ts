@@ -32,8 +32,15 @@ function out(json: boolean | undefined, value: unknown, human: () => string): vo
 }
 
 /** Polls a workflow's `progress` query into a progress bar (on a terminal) until the result arrives. */
-async function follow<R, P>(handle: WorkflowHandle, json: boolean | undefined, view: (p: P) => { done: number; total: number; label: string }): Promise<R> {
-  const bar = !json && process.stderr.isTTY ? new SingleBar({ format: '{bar} {value}/{total} {label}', hideCursor: true, stream: process.stderr }) : undefined;
+async function follow<R, P>(
+  handle: WorkflowHandle,
+  json: boolean | undefined,
+  view: (p: P) => { done: number; total: number; label: string },
+): Promise<R> {
+  const bar =
+    !json && process.stderr.isTTY
+      ? new SingleBar({ format: '{bar} {value}/{total} {label}', hideCursor: true, stream: process.stderr })
+      : undefined;
   let started = false;
   const timer = setInterval(() => {
     handle
@@ -57,7 +64,14 @@ async function follow<R, P>(handle: WorkflowHandle, json: boolean | undefined, v
 }
 
 function exportInput(config: Config, teams: number[], startMs: number, endMs: number): ExportWindowInput {
-  return { teams, startMs, endMs, settleHours: config.export.settleHours, batchSize: config.export.batchSize, parallelism: config.export.parallelism };
+  return {
+    teams,
+    startMs,
+    endMs,
+    settleHours: config.export.settleHours,
+    batchSize: config.export.batchSize,
+    parallelism: config.export.parallelism,
+  };
 }
 
 async function withClient<T>(fn: (client: Client, config: Config) => Promise<T>): Promise<T> {
@@ -75,7 +89,8 @@ const program = new Command('replaylake')
   .showHelpAfterError()
   .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
 
-const teamOption = () => new Option('--team <id...>', 'PostHog team (project) id; repeat or comma-separate for several').makeOptionMandatory();
+const teamOption = () =>
+  new Option('--team <id...>', 'PostHog team (project) id; repeat or comma-separate for several').makeOptionMandatory();
 
 program
   .command('export')
@@ -102,9 +117,12 @@ program
         total: p.batchesStarted,
         label: `${p.phase}: ${p.sessions} sessions, ${p.events} events`,
       }));
-      out(opts.json, result, () =>
-        `exported ${result.windowId}: ${result.sessions} sessions, ${result.events} events, ${result.errors} errors recorded, ` +
-        `${result.partitions} partitions committed (${result.files} files; skipped ${result.deleted} deleted, ${result.unsettled} still live)`,
+      out(
+        opts.json,
+        result,
+        () =>
+          `exported ${result.windowId}: ${result.sessions} sessions, ${result.events} events, ${result.errors} errors recorded, ` +
+          `${result.partitions} partitions committed (${result.files} files; skipped ${result.deleted} deleted, ${result.unsettled} still live)`,
       );
     });
   });
@@ -122,7 +140,8 @@ program
     const teams = parseTeams(opts.team);
     const { startMs, endMs } = parseRange(opts.from, opts.to);
     const concurrency = Number(opts.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) throw new UsageError('--concurrency must be a whole number from 1 to 100');
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100)
+      throw new UsageError('--concurrency must be a whole number from 1 to 100');
     await withClient(async (client, config) => {
       const { settleHours, batchSize, parallelism } = exportInput(config, teams, startMs, endMs);
       const input: BackfillInput = { teams, startMs, endMs, settleHours, batchSize, parallelism, concurrency };
@@ -138,7 +157,12 @@ program
         total: p.daysTotal,
         label: `days (${p.done.sessions} sessions; running ${p.running.join(', ') || '-'})`,
       }));
-      out(opts.json, result, () => `backfilled ${result.done.days} of ${result.daysTotal} days: ${result.done.sessions} sessions, ${result.done.events} events`);
+      out(
+        opts.json,
+        result,
+        () =>
+          `backfilled ${result.done.days} of ${result.daysTotal} days: ${result.done.sessions} sessions, ${result.done.events} events`,
+      );
     });
   });
 
@@ -152,13 +176,14 @@ program
   .action(async (opts: Common & { team: string[]; from: string; to?: string }) => {
     const teams = parseTeams(opts.team);
     const { startMs, endMs } = parseRange(opts.from, opts.to);
-    const report = await withClient(async (client, config) =>
-      client.workflow.execute('verifyWindow', {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: `replaylake/verify/${exportWindowId(startMs, endMs, teams)}`,
-        args: [{ teams, startMs, endMs }],
-        ...START_POLICIES,
-      }) as Promise<VerifyReport>,
+    const report = await withClient(
+      async (client, config) =>
+        client.workflow.execute('verifyWindow', {
+          taskQueue: config.temporal.taskQueue,
+          workflowId: `replaylake/verify/${exportWindowId(startMs, endMs, teams)}`,
+          args: [{ teams, startMs, endMs }],
+          ...START_POLICIES,
+        }) as Promise<VerifyReport>,
     );
     out(opts.json, report, () => describeVerify(report));
     process.exitCode = report.ok ? EXIT.ok : EXIT.verifyProblems;
@@ -181,11 +206,26 @@ program
     await withClient(async (client) => {
       const handle = client.workflow.getHandle(workflowId);
       const d = await handle.describe();
-      const progress = d.status.name === 'RUNNING' ? await handle.query('progress').catch(() => null) : null;
-      const result = d.status.name === 'COMPLETED' ? await handle.result().catch(() => null) : null;
-      const view = { workflowId, type: d.type, status: d.status.name, startTime: d.startTime, closeTime: d.closeTime ?? null, progress, result };
-      out(opts.json, view, () => `${workflowId} (${d.type}): ${d.status.name}${progress ? `\nprogress: ${JSON.stringify(progress)}` : ''}${result ? `\nresult: ${JSON.stringify(result)}` : ''}`);
-      if (d.status.name === 'FAILED' || d.status.name === 'TERMINATED' || d.status.name === 'TIMED_OUT') process.exitCode = EXIT.failed;
+      const progress: unknown =
+        d.status.name === 'RUNNING' ? await handle.query<unknown>('progress').catch(() => null) : null;
+      const result: unknown = d.status.name === 'COMPLETED' ? await handle.result().catch(() => null) : null;
+      const view = {
+        workflowId,
+        type: d.type,
+        status: d.status.name,
+        startTime: d.startTime,
+        closeTime: d.closeTime ?? null,
+        progress,
+        result,
+      };
+      out(
+        opts.json,
+        view,
+        () =>
+          `${workflowId} (${d.type}): ${d.status.name}${progress ? `\nprogress: ${JSON.stringify(progress)}` : ''}${result ? `\nresult: ${JSON.stringify(result)}` : ''}`,
+      );
+      if (d.status.name === 'FAILED' || d.status.name === 'TERMINATED' || d.status.name === 'TIMED_OUT')
+        process.exitCode = EXIT.failed;
     });
   });
 
@@ -207,14 +247,26 @@ schedule
   .action(async (opts: Common & { team: string[]; at: string }) => {
     const teams = parseTeams(opts.team);
     const m = /^(\d{2}):(\d{2})$/.exec(opts.at);
-    if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new UsageError(`--at must be a UTC time as HH:MM, got ${JSON.stringify(opts.at)}`);
+    if (!m || Number(m[1]) > 23 || Number(m[2]) > 59)
+      throw new UsageError(`--at must be a UTC time as HH:MM, got ${JSON.stringify(opts.at)}`);
     await withClient(async (client, config) => {
-      const input: NightlyInput = { teams, settleHours: config.export.settleHours, batchSize: config.export.batchSize, parallelism: config.export.parallelism };
+      const input: NightlyInput = {
+        teams,
+        settleHours: config.export.settleHours,
+        batchSize: config.export.batchSize,
+        parallelism: config.export.parallelism,
+      };
       const id = scheduleId(teams);
       await client.schedule.create({
         scheduleId: id,
         spec: { calendars: [{ hour: Number(m[1]), minute: Number(m[2]), comment: 'nightly replaylake export (UTC)' }] },
-        action: { type: 'startWorkflow', workflowType: 'nightlyExport', taskQueue: config.temporal.taskQueue, workflowId: `replaylake/nightly/teams-${teams.join('-')}`, args: [input] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'nightlyExport',
+          taskQueue: config.temporal.taskQueue,
+          workflowId: `replaylake/nightly/teams-${teams.join('-')}`,
+          args: [input],
+        },
         policies: {
           // A run that overlaps the next (a huge day, a slow lake) must not cost a day: queue one, never run two at once.
           overlap: ScheduleOverlapPolicy.BUFFER_ONE,
@@ -249,7 +301,10 @@ for (const [verb, description] of [
             scheduleId: id,
             paused: d.state.paused,
             nextActionTimes: d.info.nextActionTimes,
-            recentActions: d.info.recentActions.map((a) => ({ scheduledAt: a.scheduledAt, workflowId: a.action.workflow.workflowId })),
+            recentActions: d.info.recentActions.map((a) => ({
+              scheduledAt: a.scheduledAt,
+              workflowId: a.action.workflow.workflowId,
+            })),
             runningActions: d.info.runningActions.map((a) => a.workflow.workflowId),
           };
           return out(opts.json, view, () => JSON.stringify(view, null, 2));
@@ -276,7 +331,9 @@ program
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    console.error(`worker: polling ${config.temporal.address} namespace ${config.temporal.namespace} queue ${config.temporal.taskQueue}`);
+    console.error(
+      `worker: polling ${config.temporal.address} namespace ${config.temporal.namespace} queue ${config.temporal.taskQueue}`,
+    );
     await runtime.worker.run();
     await runtime.close();
     console.error('worker: stopped');

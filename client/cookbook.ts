@@ -69,5 +69,8 @@ ORDER BY step`,
 /** Replaces `{t:table}` with a hive-partitioned read of that table under a local lake directory. */
 export function recipeSql(recipe: Recipe, lakeDir: string): string {
   const root = lakeDir.replace(/'/g, "''");
-  return recipe.sql.replace(/\{t:([a-z_]+)\}/g, (_m, t: string) => `read_parquet('${root}/${t}/**/*.parquet', hive_partitioning = true)`);
+  return recipe.sql.replace(
+    /\{t:([a-z_]+)\}/g,
+    (_m, t: string) => `read_parquet('${root}/${t}/**/*.parquet', hive_partitioning = true)`,
+  );
 }

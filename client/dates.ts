@@ -6,9 +6,11 @@ export class UsageError extends Error {
 }
 
 export function parseDay(flag: string, value: string): number {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new UsageError(`${flag} must be a UTC date as YYYY-MM-DD, got ${JSON.stringify(value)}`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value))
+    throw new UsageError(`${flag} must be a UTC date as YYYY-MM-DD, got ${JSON.stringify(value)}`);
   const ms = dayStart(value);
-  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) throw new UsageError(`${flag} ${value} is not a calendar date`);
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value)
+    throw new UsageError(`${flag} ${value} is not a calendar date`);
   return ms;
 }
 
@@ -22,9 +24,16 @@ export function parseRange(from: string, to: string | undefined): { startMs: num
 
 export function parseTeams(values: readonly string[]): number[] {
   if (values.length === 0) throw new UsageError('give at least one --team <id>');
-  return [...new Set(values.flatMap((v) => v.split(',')).map((v) => {
-    const n = Number(v.trim());
-    if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--team must be a PostHog team (project) id, got ${JSON.stringify(v)}`);
-    return n;
-  }))].sort((a, b) => a - b);
+  return [
+    ...new Set(
+      values
+        .flatMap((v) => v.split(','))
+        .map((v) => {
+          const n = Number(v.trim());
+          if (!Number.isSafeInteger(n) || n < 0)
+            throw new UsageError(`--team must be a PostHog team (project) id, got ${JSON.stringify(v)}`);
+          return n;
+        }),
+    ),
+  ].sort((a, b) => a - b);
 }

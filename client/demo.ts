@@ -38,7 +38,13 @@ export async function runDemo(opts: { sessions: number; json: boolean }): Promis
   const state = await stackUp((line) => say(`stack: ${line}`));
   const options = parseSampleOptions({ sessions: opts.sessions, seed: 'demo' });
   const { summary, alreadyLoaded } = await loadSample(state, options);
-  say(`sample: ${summary.sessions} sessions ${alreadyLoaded ? 'already loaded' : 'loaded'} (${Object.entries(summary.by_generation).map(([g, n]) => `${g} ${n}`).join(', ')})`);
+  say(
+    `sample: ${summary.sessions} sessions ${alreadyLoaded ? 'already loaded' : 'loaded'} (${Object.entries(
+      summary.by_generation,
+    )
+      .map(([g, n]) => `${g} ${n}`)
+      .join(', ')})`,
+  );
 
   const config = loadConfig();
   const lakeDir = fileURLToPath(config.lake.uri);
@@ -77,18 +83,33 @@ export async function runDemo(opts: { sessions: number; json: boolean }): Promis
     try {
       const tables = {} as Record<TableName, number>;
       for (const name of Object.keys(TABLES) as TableName[]) {
-        const reader = await db.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM read_parquet('${lakeDir}/${name}/**/*.parquet', hive_partitioning = true)`);
+        const reader = await db.runAndReadAll(
+          `SELECT count(*)::BIGINT AS n FROM read_parquet('${lakeDir}/${name}/**/*.parquet', hive_partitioning = true)`,
+        );
         tables[name] = Number((reader.getRowObjectsJson()[0] as { n: string | number }).n);
       }
       const recipe = COOKBOOK[0]!;
-      const rows = (await db.runAndReadAll(recipeSql(recipe, lakeDir))).getRowObjectsJson() as Record<string, unknown>[];
-      say(`export: ${report.exported.sessions} sessions, ${report.exported.events} events into ${lakeDir} (skipped ${report.exported.deleted} deleted, ${report.exported.unsettled} live)`);
+      const rows = (await db.runAndReadAll(recipeSql(recipe, lakeDir))).getRowObjectsJson() as Record<
+        string,
+        unknown
+      >[];
+      say(
+        `export: ${report.exported.sessions} sessions, ${report.exported.events} events into ${lakeDir} (skipped ${report.exported.deleted} deleted, ${report.exported.unsettled} live)`,
+      );
       say('tables:');
       for (const [name, n] of Object.entries(tables)) say(`  ${name.padEnd(17)} ${n}`);
-      say(`verify: ${report.verify.ok ? 'ok' : `${report.verify.problems} problem(s)`} (${report.verify.partitions.length} partitions)`);
+      say(
+        `verify: ${report.verify.ok ? 'ok' : `${report.verify.problems} problem(s)`} (${report.verify.partitions.length} partitions)`,
+      );
       say(`cookbook — ${recipe.title}:`);
       for (const r of rows) say(`  ${JSON.stringify(r)}`);
-      return { tables, verify: report.verify, export: report.exported, cookbook: { name: recipe.name, title: recipe.title, rows }, lake: lakeDir };
+      return {
+        tables,
+        verify: report.verify,
+        export: report.exported,
+        cookbook: { name: recipe.name, title: recipe.title, rows },
+        lake: lakeDir,
+      };
     } finally {
       db.closeSync();
       instance.closeSync();

@@ -6,13 +6,16 @@ import { requireState } from './state';
 
 function integer(flag: string) {
   return (value: string): number => {
-    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`${flag} must be a whole number, got ${JSON.stringify(value)}`);
+    if (!/^-?\d+$/.test(value.trim()))
+      throw new InvalidArgumentError(`${flag} must be a whole number, got ${JSON.stringify(value)}`);
     return Number(value);
   };
 }
 
 const program = new Command('sample')
-  .description('Write deterministic, PostHog-faithful sample recordings (blob v2, blob v1, legacy) into the local stack')
+  .description(
+    'Write deterministic, PostHog-faithful sample recordings (blob v2, blob v1, legacy) into the local stack',
+  )
   .requiredOption('--sessions <n>', 'number of sessions', integer('--sessions'))
   .requiredOption('--seed <seed>', 'seed: the same seed and options give the same recordings')
   .option('--start <YYYY-MM-DD>', 'first UTC day sessions start on', '2026-10-31')
@@ -54,10 +57,15 @@ async function main(): Promise<void> {
   });
   if (!flags.json && process.stderr.isTTY && !alreadyLoaded) process.stderr.write('\n');
   if (flags.json) console.log(JSON.stringify({ ...summary, alreadyLoaded }));
-  else if (alreadyLoaded) console.log(`sample: ${summary.sessions} sessions for seed ${JSON.stringify(options.seed)} already loaded (manifest ${summary.manifest})`);
+  else if (alreadyLoaded)
+    console.log(
+      `sample: ${summary.sessions} sessions for seed ${JSON.stringify(options.seed)} already loaded (manifest ${summary.manifest})`,
+    );
   else {
     console.log(
-      `sample: ${summary.sessions} sessions (${Object.entries(summary.by_generation).map(([g, n]) => `${g} ${n}`).join(', ')}), ` +
+      `sample: ${summary.sessions} sessions (${Object.entries(summary.by_generation)
+        .map(([g, n]) => `${g} ${n}`)
+        .join(', ')}), ` +
         `${summary.events} events, ${summary.batch_files} v2 batch files, ${summary.v1_files} v1 files, ` +
         `${summary.metadata_rows} metadata rows, ${summary.legacy_rows} legacy rows, ` +
         `${(summary.bytes_written / 1e6).toFixed(1)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s; manifest ${summary.manifest}`,

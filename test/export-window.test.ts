@@ -13,7 +13,7 @@ import { generateSample } from '../infra/sample/generate';
 import type { SessionTruth } from '../infra/sample/ground-truth';
 import { canonicalLine, digestLines } from '../infra/sample/ground-truth';
 import { parseSampleOptions } from '../infra/sample/options';
-import type { ExportWindowResult } from '../workflows/export-window';
+import type { ExportWindowResult, exportWindow } from '../workflows/export-window';
 import { createWorkerRuntime } from '../worker/runtime';
 import type { WorkerRuntime } from '../worker/runtime';
 import { ConfigSchema } from '../worker/config';
@@ -41,23 +41,44 @@ describe('exportWindow end to end', () => {
       { s3, bucket, clickhouse, outDir },
       parseSampleOptions({ sessions: 30, seed: 'export-test', start: '2026-10-31', days: 1, now: NOW }),
     );
-    truths = readFileSync(summary.manifest, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SessionTruth);
+    truths = readFileSync(summary.manifest, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as SessionTruth);
     lakeDir = mkdtempSync(join(tmpdir(), 'replaylake-lake-'));
     const st = stack();
-    const minio = { endpoint: st.minio.endpoint, region: st.minio.region, forcePathStyle: true, accessKeyId: st.minio.accessKey, secretAccessKey: st.minio.secretKey };
+    const minio = {
+      endpoint: st.minio.endpoint,
+      region: st.minio.region,
+      forcePathStyle: true,
+      accessKeyId: st.minio.accessKey,
+      secretAccessKey: st.minio.secretKey,
+    };
     const config = ConfigSchema.parse({
       temporal: {},
       clickhouse: { url: `chdb://${ch.dataDir}` },
       source: { s3: minio, v1: { s3: minio, bucket, prefix: 'session_recordings' } },
       lake: { uri: pathToFileURL(lakeDir).href },
     });
-    env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalBinary() }, ip: '127.0.0.1' } });
+    env = await TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: temporalBinary() }, ip: '127.0.0.1' },
+    });
     runtime = await createWorkerRuntime(config, { connection: env.nativeConnection, taskQueue: 'export-test' });
     result = await runtime.worker.runUntil(
-      env.client.workflow.execute('exportWindow', {
+      env.client.workflow.execute<typeof exportWindow>('exportWindow', {
         taskQueue: 'export-test',
         workflowId: 'export-test-window',
-        args: [{ teams: [1, 2, 3, 4], startMs: DAY, endMs: DAY + 86_400_000, settleHours: 24, batchSize: 7, parallelism: 3, settledBeforeMs: NOW }],
+        args: [
+          {
+            teams: [1, 2, 3, 4],
+            startMs: DAY,
+            endMs: DAY + 86_400_000,
+            settleHours: 24,
+            batchSize: 7,
+            parallelism: 3,
+            settledBeforeMs: NOW,
+          },
+        ],
       }),
     );
   });
@@ -69,7 +90,8 @@ describe('exportWindow end to end', () => {
     s3.destroy();
   });
 
-  const expected = () => truths.filter((t) => !t.deleted && !t.live && t.start_ms >= DAY && t.start_ms < DAY + 86_400_000);
+  const expected = () =>
+    truths.filter((t) => !t.deleted && !t.live && t.start_ms >= DAY && t.start_ms < DAY + 86_400_000);
 
   it('exports exactly the source sessions, tombstoned and live ones excluded', async () => {
     const db = await duckdb();
@@ -77,9 +99,15 @@ describe('exportWindow end to end', () => {
       const rows = await db.rows<{ session_id: string; team_id: string; event_count: string; dt: string }>(
         `SELECT session_id, team_id, event_count, dt FROM ${table(lakeDir, 'sessions')} ORDER BY session_id`,
       );
-      expect(rows.map((r) => r.session_id)).toEqual(expected().map((t) => t.session_id).sort());
+      expect(rows.map((r) => r.session_id)).toEqual(
+        expected()
+          .map((t) => t.session_id)
+          .sort(),
+      );
       expect(result.sessions).toBe(expected().length);
-      expect(result.deleted).toBe(truths.filter((t) => t.deleted && t.start_ms >= DAY && t.start_ms < DAY + 86_400_000).length);
+      expect(result.deleted).toBe(
+        truths.filter((t) => t.deleted && t.start_ms >= DAY && t.start_ms < DAY + 86_400_000).length,
+      );
       for (const r of rows) {
         const t = truths.find((x) => x.session_id === r.session_id)!;
         expect(Number(r.event_count), t.note).toBe(t.events.total);
@@ -90,9 +118,11 @@ describe('exportWindow end to end', () => {
     }
   });
 
-  it('writes one raw blob per session holding exactly the deduplicated events', async () => {
+  it('writes one raw blob per session holding exactly the deduplicated events', () => {
     for (const t of expected()) {
-      const lines = readRawBlob(join(lakeDir, 'raw', 'dt=2026-10-31', `team_id=${t.team_id}`, `${t.session_id}.jsonl.zst`));
+      const lines = readRawBlob(
+        join(lakeDir, 'raw', 'dt=2026-10-31', `team_id=${t.team_id}`, `${t.session_id}.jsonl.zst`),
+      );
       expect(lines.length, t.note).toBe(t.events.total);
       const parsed = lines.map((l) => JSON.parse(l) as [string, { timestamp: number; type: number }]);
       expect(digestLines(parsed.map(([w, e]) => canonicalLine(w, e))), t.note).toBe(t.events_digest);
@@ -104,13 +134,18 @@ describe('exportWindow end to end', () => {
   it('fills every derived table with the ground-truth counts', async () => {
     const db = await duckdb();
     try {
-      const count = async (name: string) => Number((await db.rows<{ n: string }>(`SELECT count(*) AS n FROM ${table(lakeDir, name)}`))[0]?.n);
+      const count = async (name: string) =>
+        Number((await db.rows<{ n: string }>(`SELECT count(*) AS n FROM ${table(lakeDir, name)}`))[0]?.n);
       const sum = (f: (t: SessionTruth) => number) => expected().reduce((n, t) => n + f(t), 0);
       expect(await count('events')).toBe(sum((t) => t.events.total));
       expect(await count('clicks')).toBe(sum((t) => t.events.clicks));
-      expect(await count('console_logs')).toBe(sum((t) => Object.values(t.events.console_by_level).reduce((a, b) => a + b, 0)));
+      expect(await count('console_logs')).toBe(
+        sum((t) => Object.values(t.events.console_by_level).reduce((a, b) => a + b, 0)),
+      );
       expect(await count('network_requests')).toBe(sum((t) => t.events.network_requests));
-      expect(await count('custom_events')).toBe(sum((t) => Object.values(t.events.custom_tags).reduce((a, b) => a + b, 0)));
+      expect(await count('custom_events')).toBe(
+        sum((t) => Object.values(t.events.custom_tags).reduce((a, b) => a + b, 0)),
+      );
       expect(await count('export_errors')).toBe(0);
     } finally {
       db.close();

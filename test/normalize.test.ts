@@ -1,3 +1,4 @@
+import { REAL_POSTHOG_JS } from './support/fixtures';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TABLES, TEXT_CAP_CHARS } from '../activities/lake-tables';
@@ -7,7 +8,7 @@ import { normalizeSession } from '../activities/normalize';
 import type { NormalizedEvent, Row, SessionRows } from '../activities/normalize';
 import type { RrwebEvent } from '../activities/source/snapshot-events';
 
-const FIXTURE = '/work/shared/fixtures/real-posthog-js';
+const FIXTURE = REAL_POSTHOG_JS;
 
 interface SummarySession {
   session_id: string;

@@ -1,3 +1,4 @@
+import { REAL_POSTHOG_JS } from './support/fixtures';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,7 +18,7 @@ import {
 import { decodeCv } from '../activities/source/snapshot-events';
 import type { RrwebEvent } from '../activities/source/snapshot-events';
 
-const FIXTURE = '/work/shared/fixtures/real-posthog-js/snapshots.jsonl';
+const FIXTURE = path.join(REAL_POSTHOG_JS, 'snapshots.jsonl');
 
 const col = (name: string, type: ColumnSpec['type'], nullable: boolean): ColumnSpec => ({
   name,

@@ -1,3 +1,4 @@
+import { REAL_POSTHOG_JS } from './support/fixtures';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -235,7 +236,7 @@ describe('parser, keys and row helpers', () => {
 });
 
 describe('real posthog-js fixture', () => {
-  const dir = '/work/shared/fixtures/real-posthog-js';
+  const dir = REAL_POSTHOG_JS;
   interface SnapshotLine {
     event: string;
     properties: { $session_id: string; $window_id: string; $snapshot_data: unknown[] };

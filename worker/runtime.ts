@@ -22,21 +22,37 @@ export function s3ClientConfig(e: S3Endpoint): S3ClientConfig {
     forcePathStyle: e.forcePathStyle,
     ...(e.endpoint ? { endpoint: e.endpoint } : {}),
     ...(e.accessKeyId && e.secretAccessKey
-      ? { credentials: { accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey, ...(e.sessionToken ? { sessionToken: e.sessionToken } : {}) } }
+      ? {
+          credentials: {
+            accessKeyId: e.accessKeyId,
+            secretAccessKey: e.secretAccessKey,
+            ...(e.sessionToken ? { sessionToken: e.sessionToken } : {}),
+          },
+        }
       : {}),
   };
 }
 
 /** Connection options for any Temporal: the dev server, a self-hosted cluster (mTLS) or Temporal Cloud (API key). */
-export function temporalConnectionOptions(t: Config['temporal']): { address: string; tls?: boolean | TLSConfig; apiKey?: string } {
+export function temporalConnectionOptions(t: Config['temporal']): {
+  address: string;
+  tls?: boolean | TLSConfig;
+  apiKey?: string;
+} {
   const tls = t.tls
     ? {
         ...(t.tls.serverName ? { serverNameOverride: t.tls.serverName } : {}),
         ...(t.tls.caFile ? { serverRootCACertificate: readFileSync(t.tls.caFile) } : {}),
-        ...(t.tls.certFile && t.tls.keyFile ? { clientCertPair: { crt: readFileSync(t.tls.certFile), key: readFileSync(t.tls.keyFile) } } : {}),
+        ...(t.tls.certFile && t.tls.keyFile
+          ? { clientCertPair: { crt: readFileSync(t.tls.certFile), key: readFileSync(t.tls.keyFile) } }
+          : {}),
       }
     : undefined;
-  return { address: t.address, ...(tls ? { tls } : t.apiKey ? { tls: true } : {}), ...(t.apiKey ? { apiKey: t.apiKey } : {}) };
+  return {
+    address: t.address,
+    ...(tls ? { tls } : t.apiKey ? { tls: true } : {}),
+    ...(t.apiKey ? { apiKey: t.apiKey } : {}),
+  };
 }
 
 export interface WorkerRuntime {
@@ -46,7 +62,10 @@ export interface WorkerRuntime {
   close(): Promise<void>;
 }
 
-export async function createWorkerRuntime(config: Config, opts: { connection?: NativeConnection; taskQueue?: string } = {}): Promise<WorkerRuntime> {
+export async function createWorkerRuntime(
+  config: Config,
+  opts: { connection?: NativeConnection; taskQueue?: string } = {},
+): Promise<WorkerRuntime> {
   const clickhouse = openClickHouse(config.clickhouse);
   const sourceS3 = new S3Client(s3ClientConfig(config.source.s3));
   const v1S3 = config.source.v1.s3 ? new S3Client(s3ClientConfig(config.source.v1.s3)) : sourceS3;
@@ -66,7 +85,9 @@ export async function createWorkerRuntime(config: Config, opts: { connection?: N
     // Installs that never had the legacy table (or dropped it) simply have no legacy sessions.
     withLegacy: () => (legacy ??= tableExists(clickhouse, config.clickhouse.database, 'session_recording_events')),
   };
-  const ownConnection = opts.connection ? undefined : await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+  const ownConnection = opts.connection
+    ? undefined
+    : await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const connection = opts.connection ?? ownConnection;
   if (!connection) throw new Error('no Temporal connection');
   const worker = await Worker.create({

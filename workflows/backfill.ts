@@ -63,7 +63,10 @@ export async function backfill(input: BackfillInput): Promise<BackfillProgress> 
   while (day < input.endMs) {
     if (day - firstDay >= DAYS_PER_RUN * DAY_MS) {
       await Promise.all(running);
-      await continueAsNew<typeof backfill>({ ...input, resume: { nextDayMs: day, done: progress.done, failed: progress.failed } });
+      await continueAsNew<typeof backfill>({
+        ...input,
+        resume: { nextDayMs: day, done: progress.done, failed: progress.failed },
+      });
     }
     await condition(() => progress.running.length < input.concurrency);
     const startMs = day;
@@ -83,20 +86,22 @@ export async function backfill(input: BackfillInput): Promise<BackfillProgress> 
         args: [childInput],
         // Cancelling the backfill cancels the days it is running; finished days stay committed.
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      }).then(
-        (r: ExportWindowResult) => {
-          progress.done.days++;
-          progress.done.sessions += r.sessions;
-          progress.done.events += r.events;
-          progress.done.errors += r.errors;
-        },
-        (err: unknown) => {
-          progress.failed.push({ day: label, message: err instanceof Error ? err.message : String(err) });
-        },
-      ).finally(() => {
-        progress.running = progress.running.filter((d) => d !== label);
-        progress.daysDone++;
-      }),
+      })
+        .then(
+          (r: ExportWindowResult) => {
+            progress.done.days++;
+            progress.done.sessions += r.sessions;
+            progress.done.events += r.events;
+            progress.done.errors += r.errors;
+          },
+          (err: unknown) => {
+            progress.failed.push({ day: label, message: err instanceof Error ? err.message : String(err) });
+          },
+        )
+        .finally(() => {
+          progress.running = progress.running.filter((d) => d !== label);
+          progress.daysDone++;
+        }),
     );
     day += DAY_MS;
   }

@@ -84,11 +84,18 @@ export async function exportWindow(input: ExportWindowInput): Promise<ExportWind
   let after = input.resume?.after ?? null;
   let batches = input.resume?.batches ?? 0;
   const firstBatch = batches;
-  const progress: ExportProgress = { ...totals, windowId, phase: 'listing', batchesStarted: batches, batchesDone: batches, listingDone: false };
+  const progress: ExportProgress = {
+    ...totals,
+    windowId,
+    phase: 'listing',
+    batchesStarted: batches,
+    batchesDone: batches,
+    listingDone: false,
+  };
   setHandler(exportProgressQuery, () => ({ ...progress, ...totals }));
 
   let inFlight = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
   const running: Array<Promise<void>> = [];
   const startBatch = (sessions: Awaited<ReturnType<typeof listSessions>>['sessions']) => {
     const batchIndex = batches++;
@@ -105,7 +112,7 @@ export async function exportWindow(input: ExportWindowInput): Promise<ExportWind
           inFlight--;
         },
         (err: unknown) => {
-          failure ??= err;
+          failure ??= err instanceof Error ? err : new Error(String(err));
           inFlight--;
         },
       ),
@@ -114,7 +121,11 @@ export async function exportWindow(input: ExportWindowInput): Promise<ExportWind
 
   let listingDone = false;
   while (!listingDone) {
-    const page = await listSessions({ window: { teams: input.teams, startMs: input.startMs, endMs: input.endMs, settledBeforeMs }, after, limit: LIST_PAGE });
+    const page = await listSessions({
+      window: { teams: input.teams, startMs: input.startMs, endMs: input.endMs, settledBeforeMs },
+      after,
+      limit: LIST_PAGE,
+    });
     totals.deleted += page.deleted;
     totals.unsettled += page.unsettled;
     for (let i = 0; i < page.sessions.length; i += input.batchSize) {
@@ -143,5 +154,12 @@ export async function exportWindow(input: ExportWindowInput): Promise<ExportWind
     run: { workflowId: info.workflowId, runId: info.runId },
   });
   progress.phase = 'done';
-  return { ...totals, windowId, batches, partitions: commit.partitions, files: commit.files, staleDeleted: commit.staleDeleted };
+  return {
+    ...totals,
+    windowId,
+    batches,
+    partitions: commit.partitions,
+    files: commit.files,
+    staleDeleted: commit.staleDeleted,
+  };
 }

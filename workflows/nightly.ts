@@ -29,11 +29,24 @@ export async function nightlyExport(input: NightlyInput): Promise<ExportWindowRe
   // Started by hand without scheduledMs: the start time stands in for the scheduled time.
   const scheduledMs =
     input.scheduledMs ??
-    (scheduled instanceof Date ? scheduled.getTime() : typeof scheduled === 'string' ? Date.parse(scheduled) : workflowInfo().startTime.getTime());
+    (scheduled instanceof Date
+      ? scheduled.getTime()
+      : typeof scheduled === 'string'
+        ? Date.parse(scheduled)
+        : workflowInfo().startTime.getTime());
   const startMs = nightlyWindowStart(scheduledMs, input.settleHours);
   const endMs = startMs + DAY_MS;
   return executeChild(exportWindow, {
     workflowId: exportWorkflowId(exportWindowId(startMs, endMs, input.teams)),
-    args: [{ teams: input.teams, startMs, endMs, settleHours: input.settleHours, batchSize: input.batchSize, parallelism: input.parallelism }],
+    args: [
+      {
+        teams: input.teams,
+        startMs,
+        endMs,
+        settleHours: input.settleHours,
+        batchSize: input.batchSize,
+        parallelism: input.parallelism,
+      },
+    ],
   });
 }

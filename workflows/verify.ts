@@ -3,7 +3,11 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { VerifyInput, VerifyReport } from '../activities/verify';
 
-const { verifyLake } = proxyActivities<Activities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 3 } });
+const { verifyLake } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { maximumAttempts: 3 },
+});
 
 export async function verifyWindow(input: VerifyInput): Promise<VerifyReport> {
   return verifyLake(input);

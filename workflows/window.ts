@@ -24,6 +24,7 @@ export function windowProblem(startMs: number, endMs: number, teams: readonly nu
   if (startMs % DAY_MS !== 0 || endMs % DAY_MS !== 0) return 'window must start and end at 00:00 UTC (whole days)';
   if (endMs <= startMs) return `window end ${utcDay(endMs)} must be after its start ${utcDay(startMs)}`;
   if (teams.length === 0) return 'at least one team is required';
-  if (teams.some((t) => !Number.isSafeInteger(t) || t < 0)) return `team ids must be non-negative integers, got ${teams.join(', ')}`;
+  if (teams.some((t) => !Number.isSafeInteger(t) || t < 0))
+    return `team ids must be non-negative integers, got ${teams.join(', ')}`;
   return undefined;
 }

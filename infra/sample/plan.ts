@@ -165,7 +165,8 @@ export function* planSessions(options: SampleOptions, now: number): Generator<Se
     const windows = o.windows ?? (platform === 'mobile' ? 1 : rng.next() < 0.2 ? 2 : 1);
     const windowIds = Array.from({ length: windows }, (_, w) => uuidv7(startMs + w * 1500, rng));
     // Legacy deletions were Postgres soft deletes, invisible in ClickHouse; only the newer tombstone is simulated.
-    const deleted = generation !== 'legacy' && (o.deletedAtMs !== undefined || (entry === undefined && rng.next() < 0.02));
+    const deleted =
+      generation !== 'legacy' && (o.deletedAtMs !== undefined || (entry === undefined && rng.next() < 0.02));
     yield {
       index,
       sessionId: uuidv7(startMs, rng),
