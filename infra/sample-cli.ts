@@ -23,7 +23,7 @@ const program = new Command('sample')
   .option('--generations <list>', `comma-separated subset of ${GENERATIONS.join(',')}`, GENERATIONS.join(','))
   .option('--out <dir>', 'where manifest.jsonl and summary.json go (default: .stack/samples/<seed>)')
   .option('--json', 'print the summary as JSON')
-  .showHelpAfterError()
+  // One line per error, no help dump: scripts and people both read the first line.
   .configureOutput({ outputError: (str, write) => write(`sample: ${str.replace(/^error: /, '')}`) })
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
