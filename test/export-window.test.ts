@@ -2,7 +2,8 @@
  * The whole pipeline through the real Temporal dev server, MinIO and chDB: sample recordings of every generation are
  * exported by exportWindow into a local lake, which must hold exactly the ground truth.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +14,11 @@ import { generateSample } from '../infra/sample/generate';
 import type { SessionTruth } from '../infra/sample/ground-truth';
 import { canonicalLine, digestLines } from '../infra/sample/ground-truth';
 import { parseSampleOptions } from '../infra/sample/options';
-import type { ExportWindowResult, exportWindow } from '../workflows/export-window';
+import type { ExportWindowResult } from '../workflows/export-window';
+import { exportWindow } from '../workflows/export-window';
+import { verifyWindow } from '../workflows/verify';
+import { COOKBOOK, recipeSql } from '../client/cookbook';
+import { START_POLICIES } from '../client/temporal';
 import { createWorkerRuntime } from '../worker/runtime';
 import type { WorkerRuntime } from '../worker/runtime';
 import { ConfigSchema } from '../worker/config';
@@ -31,6 +36,7 @@ describe('exportWindow end to end', () => {
   let truths: SessionTruth[];
   let lakeDir: string;
   let result: ExportWindowResult;
+  let workerRun: Promise<void> | undefined;
 
   beforeAll(async () => {
     const ch = await freshClickHouse();
@@ -64,26 +70,28 @@ describe('exportWindow end to end', () => {
       server: { executable: { type: 'existing-path', path: temporalBinary() }, ip: '127.0.0.1' },
     });
     runtime = await createWorkerRuntime(config, { connection: env.nativeConnection, taskQueue: 'export-test' });
-    result = await runtime.worker.runUntil(
-      env.client.workflow.execute<typeof exportWindow>('exportWindow', {
-        taskQueue: 'export-test',
-        workflowId: 'export-test-window',
-        args: [
-          {
-            teams: [1, 2, 3, 4],
-            startMs: DAY,
-            endMs: DAY + 86_400_000,
-            settleHours: 24,
-            batchSize: 7,
-            parallelism: 3,
-            settledBeforeMs: NOW,
-          },
-        ],
-      }),
-    );
+    // One worker for the whole file: a Worker runs once, and the tests below start several workflows.
+    workerRun = runtime.worker.run();
+    result = await env.client.workflow.execute(exportWindow, {
+      taskQueue: 'export-test',
+      workflowId: 'export-test-window',
+      args: [
+        {
+          teams: [1, 2, 3, 4],
+          startMs: DAY,
+          endMs: DAY + 86_400_000,
+          settleHours: 24,
+          batchSize: 7,
+          parallelism: 3,
+          settledBeforeMs: NOW,
+        },
+      ],
+    });
   });
 
   afterAll(async () => {
+    runtime?.worker.shutdown();
+    await workerRun;
     await runtime?.close();
     await env?.teardown();
     await clickhouse?.close();
@@ -151,4 +159,112 @@ describe('exportWindow end to end', () => {
       db.close();
     }
   });
+  it('runs every SQL cookbook query against the lake', async () => {
+    const db = await duckdb();
+    try {
+      const results = new Map<string, Record<string, unknown>[]>();
+      for (const recipe of COOKBOOK) results.set(recipe.name, await db.rows(recipeSql(recipe, lakeDir)));
+      expect(results.get('sessions-per-day')).toEqual([
+        expect.objectContaining({ dt: '2026-10-31', sessions: String(expected().length) }),
+      ]);
+      // The sample's first session holds a requested rage-click burst.
+      expect(results.get('rage-clicks-per-page')!.length).toBeGreaterThan(0);
+      expect(results.get('console-errors-per-session')!.length).toBeGreaterThan(0);
+      expect(results.get('slowest-endpoints')!.length).toBeGreaterThan(0);
+      const funnel = results.get('pageview-funnel')!.map((r) => Number(r['sessions']));
+      expect(funnel).toHaveLength(4);
+      expect(funnel[0]).toBeGreaterThan(0);
+      for (let i = 1; i < funnel.length; i++) expect(funnel[i]).toBeLessThanOrEqual(funnel[i - 1]!);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('re-running the window, and running it twice at once, leaves the same data files byte for byte', async () => {
+    const before = snapshotLake(lakeDir);
+    const input = {
+      teams: [1, 2, 3, 4],
+      startMs: DAY,
+      endMs: DAY + 86_400_000,
+      settleHours: 24,
+      batchSize: 7,
+      parallelism: 3,
+      settledBeforeMs: NOW,
+    };
+    const opts = {
+      taskQueue: 'export-test',
+      workflowId: 'export-test-rerun',
+      args: [input] as [typeof input],
+      ...START_POLICIES,
+    };
+    const first = await env.client.workflow.start(exportWindow, opts);
+    const second = await env.client.workflow.start(exportWindow, opts);
+    // The second start attached to the running first one instead of starting a second export.
+    expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
+    const [a, b] = await Promise.all([first.result(), second.result()]);
+    expect(b).toEqual(a);
+    expect(a.sessions).toBe(result.sessions);
+    const after = snapshotLake(lakeDir);
+    expect(after.data).toEqual(before.data);
+    // Only the run block of a manifest may differ.
+    expect(after.manifests).toEqual(before.manifests);
+    const db = await duckdb();
+    try {
+      const dupes = await db.rows(
+        `SELECT session_id, seq, count(*) AS n FROM ${table(lakeDir, 'events')} GROUP BY ALL HAVING n > 1`,
+      );
+      expect(dupes).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('verify reports ok, then a mismatch when a committed file is altered or an uncommitted one appears', async () => {
+    let runs = 0;
+    const verify = () =>
+      env.client.workflow.execute(verifyWindow, {
+        taskQueue: 'export-test',
+        workflowId: `export-test-verify-${runs++}`,
+        args: [{ teams: [1, 2, 3, 4], startMs: DAY, endMs: DAY + 86_400_000 }],
+      });
+    const ok = await verify();
+    expect(ok.ok).toBe(true);
+    expect(ok.partitions.map((p) => p.sessions.source)).toEqual(ok.partitions.map((p) => p.sessions.lake));
+
+    const victim = join(lakeDir, 'events', 'dt=2026-10-31', 'team_id=1', 'part-00000.parquet');
+    const original = readFileSync(victim);
+    const stray = join(lakeDir, 'clicks', 'dt=2026-10-31', 'team_id=2', 'part-99999.parquet');
+    try {
+      writeFileSync(victim, Buffer.concat([original, Buffer.from('tampered')]));
+      writeFileSync(stray, original);
+      const bad = await verify();
+      expect(bad.ok).toBe(false);
+      const problems = bad.partitions.flatMap((p) => p.problems);
+      expect(problems).toContainEqual(
+        expect.stringMatching(/^checksum mismatch: events\/dt=2026-10-31\/team_id=1\/part-00000\.parquet/),
+      );
+      expect(problems).toContain('uncommitted file: clicks/dt=2026-10-31/team_id=2/part-99999.parquet');
+    } finally {
+      writeFileSync(victim, original);
+      rmSync(stray, { force: true });
+    }
+  });
 });
+
+/** Every file's SHA-256 (data files) and every manifest without its run block. */
+function snapshotLake(dir: string): { data: Record<string, string>; manifests: Record<string, unknown> } {
+  const data: Record<string, string> = {};
+  const manifests: Record<string, unknown> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (name === '_manifest.json') {
+        const { run: _run, ...rest } = JSON.parse(readFileSync(full, 'utf8')) as Record<string, unknown>;
+        manifests[full.slice(dir.length)] = rest;
+      } else data[full.slice(dir.length)] = createHash('sha256').update(readFileSync(full)).digest('hex');
+    }
+  };
+  walk(dir);
+  return { data, manifests };
+}

@@ -34,3 +34,16 @@ describe('README', () => {
     expect(readFileSync(join(__dirname, '..', '.ci', 'run'), 'utf8')).toMatch(/^npm test$/m);
   });
 });
+
+describe('package-lock.json', () => {
+  it('names every optional platform package of chdb, or `npm ci` refuses the lock file', () => {
+    // The registry here serves only chdb's linux-x64 library; npm install then drops the other platforms from the
+    // lock, and npm ci reports the lock out of sync. The entries are platform-gated, so they are never fetched here.
+    const lock = JSON.parse(readFileSync(join(__dirname, '..', 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { optionalDependencies?: Record<string, string> }>;
+    };
+    const wanted = Object.keys(lock.packages['node_modules/chdb']?.optionalDependencies ?? {});
+    expect(wanted.length).toBeGreaterThan(0);
+    expect(wanted.filter((name) => !(`node_modules/${name}` in lock.packages))).toEqual([]);
+  });
+});
