@@ -1,0 +1,61 @@
+/**
+ * A real Temporal dev server plus one replaylake worker for a test file, wired to a chDB data directory, a MinIO
+ * source bucket and a lake. A Worker runs once, so it runs for the whole file and stops in `close()`.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Config } from '../../worker/config';
+import { ConfigSchema } from '../../worker/config';
+import { createWorkerRuntime } from '../../worker/runtime';
+import type { WorkerRuntime } from '../../worker/runtime';
+import { stack, temporalBinary } from './stack';
+
+export interface ExportEnv {
+  env: TestWorkflowEnvironment;
+  runtime: WorkerRuntime;
+  config: Config;
+  taskQueue: string;
+  close(): Promise<void>;
+}
+
+export function stackMinio() {
+  const st = stack();
+  return {
+    endpoint: st.minio.endpoint,
+    region: st.minio.region,
+    forcePathStyle: true,
+    accessKeyId: st.minio.accessKey,
+    secretAccessKey: st.minio.secretKey,
+  };
+}
+
+export async function startExportEnv(opts: {
+  chdbDir: string;
+  sourceBucket: string;
+  lakeUri: string;
+  taskQueue: string;
+}): Promise<ExportEnv> {
+  const minio = stackMinio();
+  const config = ConfigSchema.parse({
+    temporal: { taskQueue: opts.taskQueue },
+    clickhouse: { url: `chdb://${opts.chdbDir}` },
+    source: { s3: minio, v1: { s3: minio, bucket: opts.sourceBucket, prefix: 'session_recordings' } },
+    lake: { uri: opts.lakeUri, s3: minio },
+  });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: temporalBinary() }, ip: '127.0.0.1' },
+  });
+  const runtime = await createWorkerRuntime(config, { connection: env.nativeConnection, taskQueue: opts.taskQueue });
+  const running = runtime.worker.run();
+  return {
+    env,
+    runtime,
+    config,
+    taskQueue: opts.taskQueue,
+    async close() {
+      runtime.worker.shutdown();
+      await running;
+      await runtime.close();
+      await env.teardown();
+    },
+  };
+}
