@@ -1,0 +1,225 @@
+/**
+ * Bad input costs nothing else: corrupt and truncated blocks, wrong byte ranges, missing objects, lines that are not
+ * rrweb, unknown event types and a huge event each become an export_errors row (or export as-is), and every other
+ * event of the session and of the window still exports.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { compressSync } from 'snappy';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chTime, generateSample } from '../infra/sample/generate';
+import type { SessionTruth } from '../infra/sample/ground-truth';
+import { parseSampleOptions } from '../infra/sample/options';
+import { exportWindow } from '../workflows/export-window';
+import type { ExportWindowResult } from '../workflows/export-window';
+import type { ExportEnv } from './support/export-env';
+import { startExportEnv } from './support/export-env';
+import { duckdb, table } from './support/lake';
+import { freshBucket, freshClickHouse, stackS3 } from './support/stack';
+
+const NOW = Date.parse('2026-11-26T12:00:00Z');
+const DAY = Date.parse('2026-10-31T00:00:00Z');
+
+describe('bad input in PostHog storage', () => {
+  const s3 = stackS3();
+  let clickhouse: ClickHouseClient;
+  let ex: ExportEnv;
+  let lakeDir: string;
+  let truths: SessionTruth[];
+  let target: SessionTruth;
+  let v1Target: SessionTruth;
+  let result: ExportWindowResult;
+  const base = Date.parse('2026-10-31T12:00:00Z');
+
+  beforeAll(async () => {
+    const ch = await freshClickHouse();
+    clickhouse = ch.client;
+    const bucket = await freshBucket(s3, 'bad');
+    const outDir = mkdtempSync(join(tmpdir(), 'replaylake-sample-'));
+    const sample = await generateSample(
+      { s3, bucket, clickhouse, outDir },
+      parseSampleOptions({ sessions: 12, seed: 'bad-input', generations: ['v2', 'v1'], now: NOW }),
+    );
+    truths = readFileSync(sample.manifest, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as SessionTruth);
+    target = truths.find(
+      (t) => t.generation === 'v2' && !t.deleted && !t.live && t.window_ids.length === 1 && t.start_ms >= DAY,
+    )!;
+    v1Target = truths.find((t) => t.generation === 'v1' && !t.deleted)!;
+
+    // Extra blocks for one session, each broken in its own way, plus two good events that must still export.
+    const good = { type: 5, data: { tag: 'after-the-damage', payload: { ok: true } }, timestamp: base };
+    const unknown = { type: 99, data: { whatever: [1, 2, 3] }, timestamp: base + 1 };
+    const huge = {
+      type: 5,
+      data: { tag: 'huge', payload: { blob: 'x'.repeat(6 * 1024 * 1024) } },
+      timestamp: base + 2,
+    };
+    const w = target.window_ids[0]!;
+    const mixedLines = Buffer.from(
+      `${JSON.stringify([w, good])}\nthis is not json\n${JSON.stringify([w, { no: 'rrweb' }])}\n${JSON.stringify([w, unknown])}\n`,
+    );
+    const hugeBlock = compressSync(Buffer.from(`${JSON.stringify([w, huge])}\n`));
+    const mixedBlock = compressSync(mixedLines);
+    const key = 'session_recordings/30d/1793448000000-00000000deadbeef';
+    const body = Buffer.concat([mixedBlock, hugeBlock, Buffer.from('garbage that is not snappy at all')]);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    const a = mixedBlock.length;
+    const b = a + hugeBlock.length;
+    const urls = [
+      `s3://${bucket}/${key}?range=bytes=0-${a - 1}`, // readable, with bad lines inside
+      `s3://${bucket}/${key}?range=bytes=${a}-${b - 1}`, // a 6 MB event
+      `s3://${bucket}/${key}?range=bytes=${b}-${body.length - 1}`, // not snappy
+      `s3://${bucket}/${key}?range=bytes=${body.length - 5}-${body.length + 500}`, // runs past the object's end
+      `s3://${bucket}/session_recordings/30d/1793448000000-0000000000000000?range=bytes=0-99`, // no such object
+      'not a url at all',
+    ];
+    const rows = urls.map((url, i) => ({
+      session_id: target.session_id,
+      team_id: target.team_id,
+      distinct_id: target.distinct_id,
+      first_timestamp: chTime(base + i),
+      last_timestamp: chTime(base + i),
+      block_url: url,
+      first_url: null,
+      urls: [],
+      click_count: 0,
+      keypress_count: 0,
+      mouse_activity_count: 0,
+      active_milliseconds: 0,
+      console_log_count: 0,
+      console_warn_count: 0,
+      console_error_count: 0,
+      size: 0,
+      event_count: 1,
+      message_count: 1,
+      snapshot_source: 'web',
+      snapshot_library: 'web',
+      retention_period_days: 30,
+      is_deleted: 0,
+      _timestamp: chTime(base).slice(0, 19),
+    }));
+    await clickhouse.insert({ table: 'kafka_session_replay_events', values: rows, format: 'JSONEachRow' });
+
+    // A truncated v1 file beside the session's good ones.
+    const prefix = `session_recordings/team_id/${v1Target.team_id}/session_id/${v1Target.session_id}/data/`;
+    const gz = gzipSync(Buffer.from(`${JSON.stringify({ window_id: v1Target.window_ids[0], data: [good] })}\n`));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `${prefix}${base}-${base + 5}`,
+        Body: gz.subarray(0, gz.length - 9),
+      }),
+    );
+
+    lakeDir = mkdtempSync(join(tmpdir(), 'replaylake-bad-'));
+    ex = await startExportEnv({
+      chdbDir: ch.dataDir,
+      sourceBucket: bucket,
+      lakeUri: pathToFileURL(lakeDir).href,
+      taskQueue: 'bad',
+    });
+    result = await ex.env.client.workflow.execute(exportWindow, {
+      taskQueue: 'bad',
+      workflowId: 'bad-export',
+      args: [
+        {
+          teams: [1, 2, 3, 4],
+          startMs: DAY,
+          endMs: DAY + 86_400_000,
+          settleHours: 24,
+          batchSize: 4,
+          parallelism: 2,
+          settledBeforeMs: NOW,
+        },
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await ex?.close();
+    await clickhouse?.close();
+    s3.destroy();
+  });
+
+  it('records each problem where a user will see it, with a clear class and message', async () => {
+    const db = await duckdb();
+    try {
+      const errors = await db.rows<{ session_id: string; location: string; error_class: string; message: string }>(
+        `SELECT session_id, location, error_class, message FROM ${table(lakeDir, 'export_errors')} ORDER BY location`,
+      );
+      const classes = errors.map((e) => e.error_class).sort();
+      expect(classes).toEqual(
+        [
+          'BadBlockUrlError',
+          'BadSnapshotLineError',
+          'BadSnapshotLineError',
+          'BlockLengthError',
+          'CorruptBlockError',
+          'CorruptBlockError',
+          'NoSuchKey',
+        ].sort(),
+      );
+      const byClass = (c: string) => errors.filter((e) => e.error_class === c);
+      expect(byClass('BadBlockUrlError')[0]!.message).toMatch(/block URL is not a URL/);
+      expect(
+        byClass('CorruptBlockError')
+          .map((e) => e.message)
+          .join('\n'),
+      ).toMatch(/not a raw-snappy block/);
+      expect(
+        byClass('CorruptBlockError')
+          .map((e) => e.message)
+          .join('\n'),
+      ).toMatch(/not a gzip file/);
+      expect(byClass('BlockLengthError')[0]!.message).toMatch(/expected 506 bytes/);
+      expect(byClass('BadSnapshotLineError').map((e) => e.location)).toEqual([
+        expect.stringMatching(/#line=2$/),
+        expect.stringMatching(/#line=3$/),
+      ]);
+      expect(result.errors).toBe(errors.length);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('still exports every other event of the damaged sessions and every other session', async () => {
+    const db = await duckdb();
+    try {
+      const sessions = await db.rows<{ session_id: string; event_count: string; error_count: string }>(
+        `SELECT session_id, event_count, error_count FROM ${table(lakeDir, 'sessions')}`,
+      );
+      const expected = truths.filter(
+        (t) => !t.deleted && !t.live && t.start_ms >= DAY && t.start_ms < DAY + 86_400_000,
+      );
+      expect(sessions.map((s) => s.session_id).sort()).toEqual(expected.map((t) => t.session_id).sort());
+      const get = (id: string) => sessions.find((s) => s.session_id === id)!;
+      // good + unknown type + huge event on top of the session's own events.
+      expect(Number(get(target.session_id).event_count)).toBe(target.events.total + 3);
+      expect(Number(get(target.session_id).error_count)).toBe(6);
+      expect(Number(get(v1Target.session_id).event_count)).toBe(v1Target.events.total);
+      expect(Number(get(v1Target.session_id).error_count)).toBe(1);
+      for (const t of expected.filter((x) => x !== target && x !== v1Target)) {
+        expect(Number(get(t.session_id).event_count)).toBe(t.events.total);
+        expect(Number(get(t.session_id).error_count)).toBe(0);
+      }
+      const unknown = await db.rows<{ type_name: string }>(
+        `SELECT type_name FROM ${table(lakeDir, 'events')} WHERE type = 99`,
+      );
+      expect(unknown).toEqual([{ type_name: 'Unknown(99)' }]);
+      const huge = await db.rows<{ bytes: string }>(
+        `SELECT bytes FROM ${table(lakeDir, 'events')} e JOIN ${table(lakeDir, 'custom_events')} c USING (session_id, seq) WHERE c.tag = 'huge'`,
+      );
+      expect(Number(huge[0]!.bytes)).toBeGreaterThan(6 * 1024 * 1024);
+    } finally {
+      db.close();
+    }
+  });
+});
