@@ -33,6 +33,8 @@ export async function startExportEnv(opts: {
   sourceBucket: string;
   lakeUri: string;
   taskQueue: string;
+  /** A fixed frontend port, for tests that point a separate CLI process at this server. */
+  port?: number;
 }): Promise<ExportEnv> {
   const minio = stackMinio();
   const config = ConfigSchema.parse({
@@ -42,7 +44,11 @@ export async function startExportEnv(opts: {
     lake: { uri: opts.lakeUri, s3: minio },
   });
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalBinary() }, ip: '127.0.0.1' },
+    server: {
+      executable: { type: 'existing-path', path: temporalBinary() },
+      ip: '127.0.0.1',
+      ...(opts.port ? { port: opts.port } : {}),
+    },
   });
   const runtime = await createWorkerRuntime(config, { connection: env.nativeConnection, taskQueue: opts.taskQueue });
   const running = runtime.worker.run();

@@ -1,0 +1,180 @@
+/**
+ * Every CLI verb README shows, as a separate process against a real Temporal dev server with a replaylake worker:
+ * export, status, verify, backfill and the schedule verbs, plus bad input with its exit code.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSample } from '../infra/sample/generate';
+import { parseSampleOptions } from '../infra/sample/options';
+import type { ExportEnv } from './support/export-env';
+import { startExportEnv, stackMinio } from './support/export-env';
+import { freshBucket, freshClickHouse, stackS3 } from './support/stack';
+
+const NOW = Date.parse('2026-11-26T12:00:00Z');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+describe('replaylake CLI', () => {
+  const s3 = stackS3();
+  let clickhouse: ClickHouseClient;
+  let ex: ExportEnv;
+  let env: NodeJS.ProcessEnv;
+
+  function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(join(__dirname, '..', 'bin', 'replaylake'), args, { env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+  const json = async <T>(...args: string[]): Promise<T> => {
+    const res = await cli(...args, '--json');
+    expect(res.code, res.stderr).toBe(0);
+    return JSON.parse(res.stdout.trim().split('\n').pop()!) as T;
+  };
+
+  beforeAll(async () => {
+    const ch = await freshClickHouse();
+    clickhouse = ch.client;
+    const bucket = await freshBucket(s3, 'cli');
+    const outDir = mkdtempSync(join(tmpdir(), 'replaylake-sample-'));
+    await generateSample(
+      { s3, bucket, clickhouse, outDir },
+      parseSampleOptions({ sessions: 12, seed: 'cli', days: 2, start: '2026-10-30', now: NOW }),
+    );
+    const lakeDir = mkdtempSync(join(tmpdir(), 'replaylake-cli-'));
+    const port = await freePort();
+    ex = await startExportEnv({
+      chdbDir: ch.dataDir,
+      sourceBucket: bucket,
+      lakeUri: pathToFileURL(lakeDir).href,
+      taskQueue: 'cli',
+      port,
+    });
+    const minio = stackMinio();
+    env = {
+      PATH: process.env['PATH'],
+      HOME: process.env['HOME'],
+      // No local stack for the CLI: every setting comes from the environment, as in production.
+      REPLAYLAKE_STACK_DIR: join(lakeDir, 'no-stack'),
+      REPLAYLAKE_TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+      REPLAYLAKE_TEMPORAL_TASK_QUEUE: 'cli',
+      REPLAYLAKE_CLICKHOUSE_URL: `chdb://${ch.dataDir}`,
+      REPLAYLAKE_SOURCE_S3_ENDPOINT: minio.endpoint,
+      REPLAYLAKE_SOURCE_S3_ACCESS_KEY_ID: minio.accessKeyId,
+      REPLAYLAKE_SOURCE_S3_SECRET_ACCESS_KEY: minio.secretAccessKey,
+      REPLAYLAKE_LAKE_URI: pathToFileURL(lakeDir).href,
+      REPLAYLAKE_BATCH_SIZE: '5',
+    };
+  });
+
+  afterAll(async () => {
+    await ex?.close();
+    await clickhouse?.close();
+    s3.destroy();
+  });
+
+  it('export, status and verify a day', async () => {
+    const exported = await json<{ windowId: string; sessions: number }>(
+      'export',
+      '--team',
+      '1,2',
+      '--team',
+      '3',
+      '--team',
+      '4',
+      '--from',
+      '2026-10-30',
+    );
+    expect(exported.windowId).toBe('2026-10-30_teams-1-2-3-4');
+    expect(exported.sessions).toBeGreaterThan(0);
+    const status = await json<{ status: string; result: { sessions: number } }>(
+      'status',
+      'replaylake/export/2026-10-30_teams-1-2-3-4',
+    );
+    expect(status.status).toBe('COMPLETED');
+    expect(status.result.sessions).toBe(exported.sessions);
+    const verify = await json<{ ok: boolean }>('verify', '--team', '1,2,3,4', '--from', '2026-10-30');
+    expect(verify.ok).toBe(true);
+    const human = await cli('verify', '--team', '1,2,3,4', '--from', '2026-10-30');
+    expect(human.stdout).toMatch(/^verify: ok$/m);
+  });
+
+  it('backfill a range', async () => {
+    const done = await json<{ daysTotal: number; done: { days: number }; failed: unknown[] }>(
+      'backfill',
+      '--team',
+      '1,2,3,4',
+      '--from',
+      '2026-10-30',
+      '--to',
+      '2026-11-01',
+    );
+    expect(done).toMatchObject({ daysTotal: 2, done: { days: 2 }, failed: [] });
+  });
+
+  it('manages the nightly schedule', async () => {
+    expect(await json('schedule', 'create', '--team', '1', '--at', '01:30')).toEqual({
+      scheduleId: 'replaylake-nightly-teams-1',
+    });
+    const described = await json<{ paused: boolean; nextActionTimes: string[] }>('schedule', 'describe', '--team', '1');
+    expect(described.paused).toBe(false);
+    expect(described.nextActionTimes[0]).toMatch(/T01:30:00/);
+    await json('schedule', 'pause', '--team', '1');
+    expect((await json<{ paused: boolean }>('schedule', 'describe', '--team', '1')).paused).toBe(true);
+    await json('schedule', 'unpause', '--id', 'replaylake-nightly-teams-1');
+    await json('schedule', 'trigger', '--team', '1');
+    await json('schedule', 'delete', '--team', '1');
+    const gone = await cli('schedule', 'describe', '--team', '1');
+    expect(gone.code).toBe(1);
+  });
+
+  it.each([
+    [['export', '--team', '1', '--from', '2026-02-30'], /^replaylake: --from 2026-02-30 is not a calendar date$/],
+    [
+      ['export', '--team', '1', '--from', '2026-10-31', '--to', '2026-10-30'],
+      /^replaylake: --to 2026-10-30 must be after --from 2026-10-31/,
+    ],
+    [['export', '--team', 'x', '--from', '2026-10-31'], /^replaylake: --team must be a PostHog team/],
+    [['schedule', 'create', '--team', '1', '--at', '25:00'], /^replaylake: --at must be a UTC time as HH:MM/],
+  ])('%j exits 2 with one line', async (args, message) => {
+    const res = await cli(...args);
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('rejects bad configuration with the setting named', async () => {
+    const res = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(
+        join(__dirname, '..', 'bin', 'replaylake'),
+        ['export', '--team', '1', '--from', '2026-10-31'],
+        {
+          env: { ...env, REPLAYLAKE_CLICKHOUSE_URL: 'ftp://nope', REPLAYLAKE_BATCH_SIZE: 'many' },
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim()).toBe('replaylake: REPLAYLAKE_BATCH_SIZE must be a number, got "many"');
+  });
+});
