@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { readState } from '../infra/state';
+import { readState, stackRoot } from '../infra/state';
 
 const S3EndpointSchema = z.object({
   /** Omit for AWS; set for MinIO, SeaweedFS, R2 and other S3 APIs. */
@@ -138,8 +138,8 @@ function deepMerge(base: Tree, over: Tree): Tree {
 }
 
 /** The embedded default: the local stack's Temporal, chDB and MinIO, and a lake directory beside it. */
-export function stackDefaults(): Tree {
-  const state = readState();
+export function stackDefaults(env: NodeJS.ProcessEnv = process.env): Tree {
+  const state = readState(stackRoot(env));
   if (!state) return {};
   const minio = {
     endpoint: state.minio.endpoint,
@@ -157,7 +157,7 @@ export function stackDefaults(): Tree {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Tree = {}): Config {
-  let tree: Tree = stackDefaults();
+  let tree: Tree = stackDefaults(env);
   const file = env['REPLAYLAKE_CONFIG'];
   if (file) {
     try {
@@ -180,7 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Tree
   const parsed = ConfigSchema.safeParse(tree);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
-    const hint = readState()
+    const hint = readState(stackRoot(env))
       ? ''
       : ' (no local stack is running: start it with npm run stack:up, or configure a source)';
     throw new ConfigError(`invalid configuration${hint}: ${lines.join('; ')}`);
