@@ -414,11 +414,22 @@ export async function generateSample(
   return summary;
 }
 
-function kafkaRow(plan: SessionPlan, m: BlockMetrics, url: string | null, ingestedAtMs: number): KafkaRow {
+/** Who a metadata row is about, as the v2 ingester knows it when it flushes a block. */
+export interface RowSession {
+  sessionId: string;
+  teamId: number;
+  distinctId: string;
+  snapshotSource: string;
+  snapshotLibrary: string;
+  retentionPeriodDays: number;
+}
+
+/** The Kafka row the v2 ingester emits for one block (SessionMetadataStore.storeSessionBlocks). */
+export function metadataRow(s: RowSession, m: BlockMetrics, url: string | null, ingestedAtMs: number): KafkaRow {
   return {
-    session_id: plan.sessionId,
-    team_id: plan.team.teamId,
-    distinct_id: plan.distinctId,
+    session_id: s.sessionId,
+    team_id: s.teamId,
+    distinct_id: s.distinctId,
     first_timestamp: chTime(m.firstTimestamp),
     last_timestamp: chTime(m.lastTimestamp),
     block_url: url,
@@ -434,12 +445,29 @@ function kafkaRow(plan: SessionPlan, m: BlockMetrics, url: string | null, ingest
     size: m.size,
     event_count: m.eventCount,
     message_count: m.messageCount,
-    snapshot_source: plan.platform === 'mobile' ? 'mobile' : 'web',
-    snapshot_library: plan.platform === 'mobile' ? 'posthog-android' : 'web',
-    retention_period_days: retentionDays(plan.team.retention),
+    snapshot_source: s.snapshotSource,
+    snapshot_library: s.snapshotLibrary,
+    retention_period_days: s.retentionPeriodDays,
     is_deleted: 0,
     _timestamp: chSeconds(ingestedAtMs),
   };
+}
+
+function kafkaRow(plan: SessionPlan, m: BlockMetrics, url: string | null, ingestedAtMs: number): KafkaRow {
+  const mobile = plan.platform === 'mobile';
+  return metadataRow(
+    {
+      sessionId: plan.sessionId,
+      teamId: plan.team.teamId,
+      distinctId: plan.distinctId,
+      snapshotSource: mobile ? 'mobile' : 'web',
+      snapshotLibrary: mobile ? 'posthog-android' : 'web',
+      retentionPeriodDays: retentionDays(plan.team.retention),
+    },
+    m,
+    url,
+    ingestedAtMs,
+  );
 }
 
 /**

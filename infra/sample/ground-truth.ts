@@ -87,35 +87,32 @@ export function dedupeKey(windowId: string, event: LooseEvent): string {
   return JSON.stringify([windowId, rest]);
 }
 
-function inflateLatin1(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(gunzipSync(Buffer.from(value, 'latin1')).toString('utf8')) : value;
-}
-
-/** The cv-decoded event without `delay` and `cv`, keys sorted: the unit the digest is taken over. */
+/**
+ * The unit the digest is taken over: the event without `delay` and `cv`, its top-level keys sorted (the v2 parser
+ * moves `timestamp` first; nothing reorders deeper keys), and cv payloads decoded. Decoded payloads are spliced in as
+ * the text posthog-js compressed, which is exactly what `JSON.stringify` of the parsed payload gives back, so the big
+ * DOM payloads are never parsed here.
+ */
 export function canonicalLine(windowId: string, event: LooseEvent): string {
   const { delay: _delay, cv, ...rest } = event;
+  const texts: string[] = [];
+  const mark = (value: unknown): unknown => {
+    if (typeof value !== 'string') return value;
+    texts.push(gunzipSync(Buffer.from(value, 'latin1')).toString('utf8'));
+    return `\u0000cv${texts.length - 1}\u0000`;
+  };
   let data = rest.data;
   if (cv === '2024-10') {
     const d = record(data);
-    if (rest.type === 2) data = inflateLatin1(data);
+    if (rest.type === 2) data = mark(data);
     else if (rest.type === 3 && (d['source'] === 0 || d['source'] === 8)) {
       const fields = d['source'] === 0 ? ['texts', 'attributes', 'removes', 'adds'] : ['adds', 'removes'];
       data = { ...d };
-      for (const f of fields) if (f in d) (data as Record<string, unknown>)[f] = inflateLatin1(d[f]);
+      for (const f of fields) if (f in d) (data as Record<string, unknown>)[f] = mark(d[f]);
     }
   }
-  return stableStringify([windowId, { ...rest, data }]);
-}
-
-/** JSON with object keys sorted at every depth: storage paths reorder keys (the v2 parser puts `timestamp` first). */
-export function stableStringify(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
+  const top = Object.fromEntries(Object.entries({ ...rest, data }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return JSON.stringify([windowId, top]).replace(/"\\u0000cv(\d+)\\u0000"/g, (_m, i: string) => texts[Number(i)] ?? 'null');
 }
 
 export function digestLines(lines: Iterable<string>): string {

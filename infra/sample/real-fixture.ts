@@ -8,7 +8,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { compressSync } from 'snappy';
-import { chTime } from './generate';
+import { metadataRow } from './generate';
 import { batchFileKey, blockUrl, computeBlockMetrics, retentionDays, toIngestedEvent } from './posthog-block-metrics';
 import type { BlockEvent } from './posthog-block-metrics';
 
@@ -54,7 +54,7 @@ export async function loadRealFixture(
     const key = batchFileKey('session_recordings', '30d', flushAt, f.toString(16).padStart(16, '0').slice(-16));
     const parts: Buffer[] = [];
     let offset = 0;
-    const rows: Record<string, unknown>[] = [];
+    const rows: ReturnType<typeof metadataRow>[] = [];
     const bySession = new Map<string, SnapshotMessage[]>();
     for (const m of batch)
       bySession.set(m.properties.$session_id, [...(bySession.get(m.properties.$session_id) ?? []), m]);
@@ -72,31 +72,21 @@ export async function loadRealFixture(
       parts.push(block);
       offset += block.length;
       const m = computeBlockMetrics(events, { consoleLogIngestionEnabled: true, messageCount: msgs.length });
-      rows.push({
-        session_id: sessionId,
-        team_id: targets.teamId,
-        distinct_id: msgs[0]?.properties.distinct_id ?? '',
-        first_timestamp: chTime(m.firstTimestamp),
-        last_timestamp: chTime(m.lastTimestamp),
-        block_url: blockUrl(targets.bucket, key, start, offset - 1),
-        first_url: m.firstUrl,
-        urls: m.urls,
-        click_count: m.clickCount,
-        keypress_count: m.keypressCount,
-        mouse_activity_count: m.mouseActivityCount,
-        active_milliseconds: m.activeMilliseconds,
-        console_log_count: m.consoleLogCount,
-        console_warn_count: m.consoleWarnCount,
-        console_error_count: m.consoleErrorCount,
-        size: m.size,
-        event_count: m.eventCount,
-        message_count: m.messageCount,
-        snapshot_source: 'web',
-        snapshot_library: msgs[0]?.properties.$lib ?? 'web',
-        retention_period_days: retentionDays('30d'),
-        is_deleted: 0,
-        _timestamp: chTime(flushAt + 2_000).slice(0, 19),
-      });
+      rows.push(
+        metadataRow(
+          {
+            sessionId,
+            teamId: targets.teamId,
+            distinctId: msgs[0]?.properties.distinct_id ?? '',
+            snapshotSource: 'web',
+            snapshotLibrary: msgs[0]?.properties.$lib ?? 'web',
+            retentionPeriodDays: retentionDays('30d'),
+          },
+          m,
+          blockUrl(targets.bucket, key, start, offset - 1),
+          flushAt + 2_000,
+        ),
+      );
     }
     await targets.s3.send(new PutObjectCommand({ Bucket: targets.bucket, Key: key, Body: Buffer.concat(parts) }));
     await targets.clickhouse.insert({ table: 'kafka_session_replay_events', values: rows, format: 'JSONEachRow' });

@@ -1620,13 +1620,15 @@ class WebWindow {
       this.s.rageLeft--;
       this.rageClick();
     }
+    // An idle tail can itself emit events (idle markers), and some may land past the end: pause first, then cut.
+    if (end > this.t) this.pause(end - this.t);
     // Whatever ran past the segment's end never happened: the user had already left the tab. The DOM model has moved
     // on without those events, so the tab's next segment starts from a fresh page load.
     const cut = this.events.findIndex((e) => e.timestamp > end);
     if (cut >= 0) {
       this.events.length = cut;
       this.stale = true;
-    } else if (end > this.t) this.pause(end - this.t);
+    }
     this.t = end;
     this.custom('window hidden', {});
   }
