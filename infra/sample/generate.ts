@@ -72,7 +72,8 @@ const FLUSHES_PER_KAFKA_POLL = 6;
 const V1_FILE_AGE_MS = 600_000;
 /** Python capture split gzip-base64 payloads into 512×1024-character chunks. */
 const LEGACY_CHUNK_CHARS = 512 * 1024;
-const CHUNK_SESSIONS = 48;
+const CHUNK_SESSIONS = 200;
+const PARALLEL_UPLOADS = 8;
 
 interface Message {
   windowId: string;
@@ -200,19 +201,42 @@ export async function generateSample(
   };
 
   const db = targets.database ?? 'default';
+  // Uploads overlap (a few at a time) with generating the next batch: small objects are latency-bound.
+  const uploads = new Set<Promise<void>>();
+  let uploadError: Error | undefined;
   const put = async (key: string, body: Buffer, extra: { ContentEncoding?: string; ContentType: string }) => {
-    await targets.s3.send(new PutObjectCommand({ Bucket: targets.bucket, Key: key, Body: body, ...extra }));
-    summary.bytes_written += body.length;
+    while (uploads.size >= PARALLEL_UPLOADS) await Promise.race(uploads);
+    if (uploadError) throw uploadError;
+    const upload: Promise<void> = targets.s3
+      .send(new PutObjectCommand({ Bucket: targets.bucket, Key: key, Body: body, ...extra }))
+      .then(
+        () => {
+          summary.bytes_written += body.length;
+        },
+        (err: unknown) => {
+          uploadError ??= err instanceof Error ? err : new Error(String(err));
+        },
+      )
+      .finally(() => uploads.delete(upload));
+    uploads.add(upload);
   };
-  const insertKafkaRows = async (rows: KafkaRow[]) => {
+  // Inserts run one after another, in ingestion order, while the next flush is generated (chDB works on its own
+  // threads); a chunk waits for them before the next one starts.
+  let inserts: Promise<void> = Promise.resolve();
+  let insertError: Error | undefined;
+  const insertRows = (table: string, rows: readonly object[], count: (n: number) => void): void => {
     if (rows.length === 0) return;
-    await targets.clickhouse.insert({
-      table: `${db}.kafka_session_replay_events`,
-      values: rows,
-      format: 'JSONEachRow',
-    });
-    summary.metadata_rows += rows.length;
+    inserts = inserts.then(() =>
+      targets.clickhouse.insert({ table: `${db}.${table}`, values: rows, format: 'JSONEachRow' }).then(
+        () => count(rows.length),
+        (err: unknown) => {
+          insertError ??= err instanceof Error ? err : new Error(String(err));
+        },
+      ),
+    );
   };
+  const insertKafkaRows = (rows: KafkaRow[]) =>
+    insertRows('kafka_session_replay_events', rows, (n) => (summary.metadata_rows += n));
 
   let chunk: SessionPlan[] = [];
   const flushChunk = async () => {
@@ -303,13 +327,14 @@ export async function generateSample(
         summary.batch_files++;
       }
       if ((i + 1) % FLUSHES_PER_KAFKA_POLL === 0) {
-        await insertKafkaRows(pollRows);
+        insertKafkaRows(pollRows);
         pollRows = [];
       }
     }
-    await insertKafkaRows(pollRows);
+    insertKafkaRows(pollRows);
 
     // ---- blob v1 (and the v1 half of mixed sessions): per-session files, one metadata row per message.
+    const v1Rows: KafkaRow[] = [];
     for (const w of work) {
       if (w.plan.generation !== 'v1' && w.plan.generation !== 'mixed') continue;
       const cutover = w.plan.generation === 'mixed' ? w.plan.startMs + w.plan.durationMs / 2 : Infinity;
@@ -343,8 +368,9 @@ export async function generateSample(
         w.listing.add(row, metrics.firstTimestamp, metrics.lastTimestamp);
       }
       await writeFile();
-      await insertKafkaRows(rows);
+      v1Rows.push(...rows);
     }
+    insertKafkaRows(v1Rows);
 
     // ---- legacy: chunked rows in session_recording_events.
     const legacyRows: Record<string, unknown>[] = [];
@@ -355,14 +381,7 @@ export async function generateSample(
       }
       w.storage.rows = w.messages.length;
     }
-    if (legacyRows.length > 0) {
-      await targets.clickhouse.insert({
-        table: `${db}.kafka_session_recording_events`,
-        values: legacyRows,
-        format: 'JSONEachRow',
-      });
-      summary.legacy_rows += legacyRows.length;
-    }
+    insertRows('kafka_session_recording_events', legacyRows, (n) => (summary.legacy_rows += n));
 
     // ---- deletions arrive later as tombstone rows.
     const tombstones: KafkaRow[] = [];
@@ -373,7 +392,7 @@ export async function generateSample(
       tombstones.push(row);
       w.listing.add(row, at, at);
     }
-    await insertKafkaRows(tombstones);
+    insertKafkaRows(tombstones);
 
     for (const w of work) {
       const { counts, digest } = truthOfEvents(w.events);
@@ -401,6 +420,10 @@ export async function generateSample(
       summary.events += counts.total;
       summary.by_generation[w.plan.generation] = (summary.by_generation[w.plan.generation] ?? 0) + 1;
     }
+    // Metadata never points at an object that is not there yet: a chunk's uploads finish before the next chunk.
+    await Promise.all([...uploads, inserts]);
+    if (uploadError) throw uploadError;
+    if (insertError) throw insertError;
     onProgress?.(summary.sessions, options.sessions);
     chunk = [];
   };
