@@ -12,9 +12,8 @@ import type { ListPage, ListWindow } from './list-sessions';
 import { listSessionsPage } from './list-sessions';
 import type { VerifyInput, VerifyReport } from './verify';
 import { verifyLake } from './verify';
+import { NON_RETRYABLE_ERROR_TYPES } from '../workflows/failures';
 
-/** Error types no retry can fix; the workflow's retry policy names them as non-retryable. */
-export const NON_RETRYABLE_ERRORS = ['ConfigError', 'BadWindowError', 'MissingStagingError'] as const;
 
 export interface ActivityDeps extends ExportDeps {
   database: string;
@@ -42,7 +41,7 @@ async function classify<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof Error && (NON_RETRYABLE_ERRORS as readonly string[]).includes(err.name)) {
+    if (err instanceof Error && NON_RETRYABLE_ERROR_TYPES.includes(err.name)) {
       throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true, cause: err });
     }
     throw err;

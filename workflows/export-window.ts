@@ -13,6 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { NON_RETRYABLE_ERROR_TYPES } from './failures';
 import { exportWindowId, windowProblem } from './window';
 
 export interface ExportWindowInput {
@@ -59,7 +60,7 @@ const retry = {
   initialInterval: '5 seconds',
   backoffCoefficient: 2,
   maximumInterval: '2 minutes',
-  nonRetryableErrorTypes: ['ConfigError', 'BadWindowError', 'MissingStagingError'],
+  nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
 };
 
 const { listSessions, commitWindow } = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', retry });
