@@ -14,7 +14,6 @@ import type { VerifyInput, VerifyReport } from './verify';
 import { verifyLake } from './verify';
 import { NON_RETRYABLE_ERROR_TYPES } from '../workflows/failures';
 
-
 export interface ActivityDeps extends ExportDeps {
   database: string;
   decodeConcurrency: number;

@@ -62,7 +62,7 @@ let zstdReady: Promise<void> | undefined;
  * Loads the zstd WebAssembly module once per process. Concurrent callers share one promise; a failed load is
  * forgotten so the next call tries again instead of failing forever.
  */
-function initZstd(): Promise<void> {
+export function initZstd(): Promise<void> {
   zstdReady ??= zstdInit().catch((err: unknown) => {
     zstdReady = undefined;
     throw err;

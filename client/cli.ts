@@ -19,6 +19,7 @@ import { ConfigError, loadConfig, redactConfig } from '../worker/config';
 import { createWorkerRuntime } from '../worker/runtime';
 import { UsageError, parseRange, parseTeams } from './dates';
 import { runDemo } from './demo';
+import { registerPlayCommand } from './play';
 import { START_POLICIES, connectClient } from './temporal';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, verifyProblems: 3 } as const;
@@ -349,6 +350,8 @@ program
     if (opts.json) console.log(JSON.stringify(report));
     process.exitCode = report.verify.ok ? EXIT.ok : EXIT.verifyProblems;
   });
+
+registerPlayCommand(program);
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof UsageError || err instanceof ConfigError) {

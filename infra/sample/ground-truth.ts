@@ -112,7 +112,10 @@ export function canonicalLine(windowId: string, event: LooseEvent): string {
     }
   }
   const top = Object.fromEntries(Object.entries({ ...rest, data }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return JSON.stringify([windowId, top]).replace(/"\\u0000cv(\d+)\\u0000"/g, (_m, i: string) => texts[Number(i)] ?? 'null');
+  return JSON.stringify([windowId, top]).replace(
+    /"\\u0000cv(\d+)\\u0000"/g,
+    (_m, i: string) => texts[Number(i)] ?? 'null',
+  );
 }
 
 export function digestLines(lines: Iterable<string>): string {
