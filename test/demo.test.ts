@@ -1,18 +1,36 @@
 /**
- * The main job as README gives it: `replaylake demo --json` on the local stack loads the sample, runs the nightly
- * workflow for the sample day through Temporal, verifies and queries the lake, and prints one JSON object.
+ * The main job as README gives it: `replaylake demo --json` brings up a stack, loads the sample, runs the nightly
+ * workflow for the sample day through Temporal, verifies and queries the lake, and prints one JSON object. It gets a
+ * stack directory of its own, as on a fresh clone, so whatever else the shared stack holds cannot change its answer.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { SessionTruth } from '../infra/sample/ground-truth';
-import { stack } from './support/stack';
+
+const root = mkdtempSync(join(tmpdir(), 'replaylake-demo-stack-'));
+const env = { ...process.env, REPLAYLAKE_STACK_DIR: root };
 
 describe('replaylake demo', () => {
+  afterAll(() => {
+    spawnSync(
+      process.execPath,
+      [
+        join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        join(__dirname, '..', 'infra', 'cli.ts'),
+        'down',
+        '--purge',
+      ],
+      { env },
+    );
+    rmSync(root, { recursive: true, force: true });
+  });
+
   it('prints {"tables", "verify"} with every sample session of the day exported and verify ok', async () => {
     const res = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(join(__dirname, '..', 'bin', 'replaylake'), ['demo', '--json'], { env: process.env });
+      const child = spawn(join(__dirname, '..', 'bin', 'replaylake'), ['demo', '--json'], { env });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -29,7 +47,7 @@ describe('replaylake demo', () => {
       cookbook: { rows: unknown[] };
     };
     expect(report.verify.ok).toBe(true);
-    const truths = readFileSync(join(stack().root, 'samples', 'demo', 'manifest.jsonl'), 'utf8')
+    const truths = readFileSync(join(root, 'samples', 'demo', 'manifest.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as SessionTruth);
