@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSample } from '../infra/sample/generate';
 import type { SessionTruth } from '../infra/sample/ground-truth';
@@ -19,11 +19,10 @@ import { exportWindow } from '../workflows/export-window';
 import { verifyWindow } from '../workflows/verify';
 import { COOKBOOK, recipeSql } from '../client/cookbook';
 import { START_POLICIES } from '../client/temporal';
-import { createWorkerRuntime } from '../worker/runtime';
-import type { WorkerRuntime } from '../worker/runtime';
-import { ConfigSchema } from '../worker/config';
+import type { ExportEnv } from './support/export-env';
+import { startExportEnv } from './support/export-env';
 import { duckdb, readRawBlob, table } from './support/lake';
-import { freshBucket, freshClickHouse, stack, stackS3, temporalBinary } from './support/stack';
+import { freshBucket, freshClickHouse, stackS3 } from './support/stack';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const DAY = Date.parse('2026-10-31T00:00:00Z');
@@ -32,11 +31,10 @@ describe('exportWindow end to end', () => {
   const s3 = stackS3();
   let env: TestWorkflowEnvironment;
   let clickhouse: ClickHouseClient;
-  let runtime: WorkerRuntime;
+  let ex: ExportEnv;
   let truths: SessionTruth[];
   let lakeDir: string;
   let result: ExportWindowResult;
-  let workerRun: Promise<void> | undefined;
 
   beforeAll(async () => {
     const ch = await freshClickHouse();
@@ -52,26 +50,13 @@ describe('exportWindow end to end', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as SessionTruth);
     lakeDir = mkdtempSync(join(tmpdir(), 'replaylake-lake-'));
-    const st = stack();
-    const minio = {
-      endpoint: st.minio.endpoint,
-      region: st.minio.region,
-      forcePathStyle: true,
-      accessKeyId: st.minio.accessKey,
-      secretAccessKey: st.minio.secretKey,
-    };
-    const config = ConfigSchema.parse({
-      temporal: {},
-      clickhouse: { url: `chdb://${ch.dataDir}` },
-      source: { s3: minio, v1: { s3: minio, bucket, prefix: 'session_recordings' } },
-      lake: { uri: pathToFileURL(lakeDir).href },
+    ex = await startExportEnv({
+      chdbDir: ch.dataDir,
+      sourceBucket: bucket,
+      lakeUri: pathToFileURL(lakeDir).href,
+      taskQueue: 'export-test',
     });
-    env = await TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: temporalBinary() }, ip: '127.0.0.1' },
-    });
-    runtime = await createWorkerRuntime(config, { connection: env.nativeConnection, taskQueue: 'export-test' });
-    // One worker for the whole file: a Worker runs once, and the tests below start several workflows.
-    workerRun = runtime.worker.run();
+    env = ex.env;
     result = await env.client.workflow.execute(exportWindow, {
       taskQueue: 'export-test',
       workflowId: 'export-test-window',
@@ -90,10 +75,7 @@ describe('exportWindow end to end', () => {
   });
 
   afterAll(async () => {
-    runtime?.worker.shutdown();
-    await workerRun;
-    await runtime?.close();
-    await env?.teardown();
+    await ex?.close();
     await clickhouse?.close();
     s3.destroy();
   });

@@ -19,7 +19,7 @@ import type {
 } from '../infra/sample/session-content';
 import { createRng, generateSessionContent } from '../infra/sample/session-content';
 import { parseSampleOptions } from '../infra/sample/options';
-import { planSessions } from '../infra/sample/plan';
+import { planContent, planSessions } from '../infra/sample/plan';
 
 const FIXTURE_DIR = join(__dirname, '..', '..', 'shared', 'fixtures', 'real-posthog-js');
 const START_MS = Date.UTC(2026, 10, 27, 9, 30);
@@ -697,19 +697,7 @@ describe('regressions', () => {
   it('a tab whose idle tail emits past its segment end still ends in order (seed scale-3000, session 2731)', () => {
     const options = parseSampleOptions({ sessions: 3000, seed: 'scale-3000' });
     const plan = [...planSessions(options, Date.parse('2026-11-27T00:00:00Z'))][2731]!;
-    const events = generateSessionContent(
-      {
-        sessionId: plan.sessionId,
-        startMs: plan.startMs,
-        durationMs: plan.durationMs,
-        windowIds: plan.windowIds,
-        platform: plan.platform,
-        compressed: plan.compressed,
-        rageClicks: plan.rageClicks,
-        duplicateEvents: plan.duplicateEvents,
-      },
-      createRng(`${options.seed}/content/${plan.index}`),
-    );
+    const events = planContent(options.seed, plan);
     for (const w of plan.windowIds) {
       const ts = events.filter((e) => e.windowId === w).map((e) => e.event.timestamp);
       expect(ts).toEqual([...ts].sort((a, b) => a - b));

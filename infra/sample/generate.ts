@@ -23,7 +23,7 @@ import { truthOfEvents } from './ground-truth';
 import type { SampleOptions } from './options';
 import { SampleOptionsError } from './options';
 import type { SessionPlan } from './plan';
-import { planSessions, sampleRange } from './plan';
+import { planContent, planSessions, sampleRange } from './plan';
 import type { BlockMetrics } from './posthog-block-metrics';
 import {
   batchFileKey,
@@ -34,7 +34,7 @@ import {
   toIngestedEvent,
 } from './posthog-block-metrics';
 import type { GeneratedEvent } from './session-content';
-import { createRng, generateSessionContent } from './session-content';
+import { createRng } from './session-content';
 
 export interface SampleTargets {
   s3: S3Client;
@@ -241,19 +241,7 @@ export async function generateSample(
   let chunk: SessionPlan[] = [];
   const flushChunk = async () => {
     const work = chunk.map((plan) => {
-      const events = generateSessionContent(
-        {
-          sessionId: plan.sessionId,
-          startMs: plan.startMs,
-          durationMs: plan.durationMs,
-          windowIds: plan.windowIds,
-          platform: plan.platform,
-          compressed: plan.compressed,
-          rageClicks: plan.rageClicks,
-          duplicateEvents: plan.duplicateEvents,
-        },
-        createRng(`${options.seed}/content/${plan.index}`),
-      );
+      const events = planContent(options.seed, plan);
       if (plan.hugeEvent) events.push(hugeEvent(plan));
       return {
         plan,

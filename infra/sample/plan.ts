@@ -4,8 +4,8 @@
  * Sessions are yielded in start order one at a time, so a plan of any size costs constant memory.
  */
 import type { Generation, SampleOptions } from './options';
-import type { Rng } from './session-content';
-import { createRng } from './session-content';
+import type { GeneratedEvent, Rng } from './session-content';
+import { createRng, generateSessionContent } from './session-content';
 
 export type RetentionPeriod = '30d' | '90d' | '1y' | '5y';
 
@@ -188,4 +188,21 @@ export function* planSessions(options: SampleOptions, now: number): Generator<Se
       note: entry?.note ?? 'random mix',
     };
   }
+}
+
+/** The session's rrweb events, from its own random stream: the same seed and index always give the same content. */
+export function planContent(seed: string, plan: SessionPlan): GeneratedEvent[] {
+  return generateSessionContent(
+    {
+      sessionId: plan.sessionId,
+      startMs: plan.startMs,
+      durationMs: plan.durationMs,
+      windowIds: plan.windowIds,
+      platform: plan.platform,
+      compressed: plan.compressed,
+      rageClicks: plan.rageClicks,
+      duplicateEvents: plan.duplicateEvents,
+    },
+    createRng(`${seed}/content/${plan.index}`),
+  );
 }
