@@ -5,13 +5,14 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DecodePool } from './decode-pool';
 import type { TableName } from './lake-tables';
 import { TABLES } from './lake-tables';
 import type { LakeStore } from './lake-store';
 import { sha256 } from './lake-store';
 import type { Partition } from './lake-layout';
-import { partitionId, rawBlobKey, stagingKey, tableFileKey } from './lake-layout';
+import { partitionId, rawBlobKey, sessionStagingKey, stagingKey, tableFileKey } from './lake-layout';
 import { utcDay } from '../workflows/window';
 import type { SessionRef } from './list-sessions';
 import type { Row } from './normalize';
@@ -85,13 +86,31 @@ export interface ExportDeps {
   v1Bucket: string;
   v1Prefix: string;
   lake: LakeStore;
-  pool: DecodePool;
+  pool: Pick<DecodePool, 'run'>;
   withLegacy: () => Promise<boolean>;
 }
 
 export interface BatchContext {
   heartbeat(details: unknown): void;
   signal?: AbortSignal;
+  /** Sessions a previous attempt of this activity finished (from its last heartbeat): their output is staged. */
+  resumeDone?: readonly string[];
+}
+
+/** What a batch heartbeats: enough for a retry to pick up where the last attempt stopped. */
+export interface BatchHeartbeat {
+  batchIndex: number;
+  done: string[];
+}
+
+/** Everything one session contributes to a batch; staged per session so a retried batch need not redo it. */
+interface SessionOutput {
+  partition: Partition;
+  rows: Record<TableName, Row[]>;
+  blob: RawBlobRecord | null;
+  events: number;
+  errors: number;
+  watermarkMs: number;
 }
 
 type Generation = 'blob_v2' | 'blob_v1' | 'legacy' | 'mixed';
@@ -154,104 +173,35 @@ export async function exportBatch(
     return entry;
   };
 
-  let done = 0;
+  const done = new Set(ctx.resumeDone ?? []);
   let rawBytes = 0;
   await mapLimited(input.sessions, concurrency, async (ref) => {
-    const key = `${ref.teamId}/${ref.sessionId}`;
-    const meta: SessionMetadata | undefined = replay.get(key);
-    const legacyMeta = legacy.get(key);
-    const materials = emptyMaterials();
-    const generations: Generation[] = [];
-    if (meta && meta.blockUrls.length > 0) {
-      generations.push('blob_v2');
-      await fetchV2Blocks(deps.sourceS3, meta.blockUrls, materials, ctx.signal);
-    }
-    if (meta?.startedBeforeBlocks) {
-      const before = materials.v1Files.length;
-      await fetchV1Files(
-        deps.v1S3,
-        deps.v1Bucket,
-        v1SessionPrefix(deps.v1Prefix, ref.teamId, ref.sessionId),
-        materials,
+    const stagedKey = sessionStagingKey(window.windowId, input.batchIndex, ref.sessionId);
+    let output = done.has(ref.sessionId) ? await loadSessionOutput(deps.lake, stagedKey) : undefined;
+    if (!output) {
+      output = await exportSession(
+        deps,
+        window,
+        ref,
+        replay.get(`${ref.teamId}/${ref.sessionId}`),
+        legacy.get(`${ref.teamId}/${ref.sessionId}`),
         ctx.signal,
       );
-      if (materials.v1Files.length > before || meta.blockUrls.length === 0) generations.push('blob_v1');
+      await deps.lake.put(stagedKey, gzipSync(JSON.stringify(output)));
     }
-    if (legacyMeta) {
-      generations.push('legacy');
-      await fetchLegacyRows(deps.clickhouse, ref.teamId, ref.sessionId, materials, ctx.signal);
-    }
-    const result: ProcessResult = await deps.pool.run(
-      { teamId: ref.teamId, sessionId: ref.sessionId, materials },
-      ctx.signal,
-    );
-
-    const startMs = meta?.startMs ?? legacyMeta?.startMs ?? ref.startMs;
-    const partition: Partition = { dt: utcDay(startMs), teamId: ref.teamId };
-    const entry = partitionFor(partition);
-    let blob: RawBlobRecord | undefined;
-    if (result.eventCount > 0) {
-      const blobKey = rawBlobKey(partition, ref.sessionId);
-      await deps.lake.put(blobKey, result.rawBlob);
-      blob = {
-        session_id: ref.sessionId,
-        key: blobKey,
-        bytes: result.rawBlob.byteLength,
-        sha256: result.rawSha256,
-        events: result.eventCount,
-      };
-      entry.staged.raw.push(blob);
-      rawBytes += result.rawBlob.byteLength;
-    }
-    for (const [table, rows] of Object.entries(result.rows)) entry.rows[table as TableName].push(...rows);
-    const endMs = meta?.endMs ?? legacyMeta?.endMs ?? result.endMs;
-    entry.rows.sessions.push({
-      session_id: ref.sessionId,
-      team_id: ref.teamId,
-      distinct_id: meta?.distinctId ?? legacyMeta?.distinctId ?? null,
-      start_time: startMs,
-      end_time: endMs,
-      duration_ms: Math.max(0, endMs - startMs),
-      active_ms: meta?.activeMs ?? null,
-      click_count: meta?.clickCount ?? null,
-      keypress_count: meta?.keypressCount ?? null,
-      mouse_activity_count: meta?.mouseActivityCount ?? null,
-      console_log_count: meta?.consoleLogCount ?? null,
-      console_warn_count: meta?.consoleWarnCount ?? null,
-      console_error_count: meta?.consoleErrorCount ?? null,
-      first_url: meta?.firstUrl ?? null,
-      urls: meta?.urls ?? [],
-      snapshot_source: meta?.snapshotSource ?? null,
-      snapshot_library: meta?.snapshotLibrary ?? null,
-      window_count: result.windowCount,
-      event_count: result.eventCount,
-      rrweb_bytes: result.rrwebBytes,
-      source_bytes: meta?.size ?? null,
-      generation: generationOf(generations.length > 0 ? generations : ['blob_v2']),
-      retention_period_days: meta?.retentionPeriodDays ?? null,
-      raw_blob_key: blob?.key ?? null,
-      raw_blob_sha256: blob?.sha256 ?? null,
-      raw_blob_bytes: blob?.bytes ?? null,
-      error_count: result.errors.length,
-      export_window_id: window.windowId,
-    });
-    for (const e of result.errors) {
-      entry.rows.export_errors.push({
-        session_id: ref.sessionId,
-        team_id: ref.teamId,
-        export_window_id: window.windowId,
-        location: e.location,
-        error_class: e.errorClass,
-        message: e.message,
-        event_timestamp: null,
-      });
+    const entry = partitionFor(output.partition);
+    for (const [table, rows] of Object.entries(output.rows)) entry.rows[table as TableName].push(...rows);
+    if (output.blob) {
+      entry.staged.raw.push(output.blob);
+      rawBytes += output.blob.bytes;
     }
     entry.staged.sessions++;
-    entry.staged.events += result.eventCount;
-    entry.staged.errors += result.errors.length;
-    entry.staged.watermarkMs = Math.max(entry.staged.watermarkMs, ref.lastIngestedMs ?? 0);
-    done++;
-    ctx.heartbeat({ batchIndex: input.batchIndex, sessionsDone: done });
+    entry.staged.events += output.events;
+    entry.staged.errors += output.errors;
+    entry.staged.watermarkMs = Math.max(entry.staged.watermarkMs, output.watermarkMs);
+    done.add(ref.sessionId);
+    const beat: BatchHeartbeat = { batchIndex: input.batchIndex, done: [...done] };
+    ctx.heartbeat(beat);
   });
 
   let files = 0;
@@ -285,6 +235,120 @@ export async function exportBatch(
     rawBytes,
     files,
   };
+}
+
+/** Reads, decodes and normalises one session; writes its raw blob. */
+async function exportSession(
+  deps: ExportDeps,
+  window: ExportWindowSpec,
+  ref: SessionRef,
+  meta: SessionMetadata | undefined,
+  legacyMeta: { distinctId: string | null; startMs: number; endMs: number } | undefined,
+  signal: AbortSignal | undefined,
+): Promise<SessionOutput> {
+  const materials = emptyMaterials();
+  const generations: Generation[] = [];
+  if (meta && meta.blockUrls.length > 0) {
+    generations.push('blob_v2');
+    await fetchV2Blocks(deps.sourceS3, meta.blockUrls, materials, signal);
+  }
+  if (meta?.startedBeforeBlocks) {
+    const before = materials.v1Files.length;
+    await fetchV1Files(
+      deps.v1S3,
+      deps.v1Bucket,
+      v1SessionPrefix(deps.v1Prefix, ref.teamId, ref.sessionId),
+      materials,
+      signal,
+    );
+    if (materials.v1Files.length > before || meta.blockUrls.length === 0) generations.push('blob_v1');
+  }
+  if (legacyMeta) {
+    generations.push('legacy');
+    await fetchLegacyRows(deps.clickhouse, ref.teamId, ref.sessionId, materials, signal);
+  }
+  const result: ProcessResult = await deps.pool.run(
+    { teamId: ref.teamId, sessionId: ref.sessionId, materials },
+    signal,
+  );
+
+  const startMs = meta?.startMs ?? legacyMeta?.startMs ?? ref.startMs;
+  const partition: Partition = { dt: utcDay(startMs), teamId: ref.teamId };
+  const rows = Object.fromEntries(Object.keys(TABLES).map((t) => [t, [] as Row[]])) as Record<TableName, Row[]>;
+  let blob: RawBlobRecord | null = null;
+  if (result.eventCount > 0) {
+    const blobKey = rawBlobKey(partition, ref.sessionId);
+    await deps.lake.put(blobKey, result.rawBlob);
+    blob = {
+      session_id: ref.sessionId,
+      key: blobKey,
+      bytes: result.rawBlob.byteLength,
+      sha256: result.rawSha256,
+      events: result.eventCount,
+    };
+  }
+  for (const [table, tableRows] of Object.entries(result.rows)) rows[table as TableName].push(...tableRows);
+  const endMs = meta?.endMs ?? legacyMeta?.endMs ?? result.endMs;
+  rows.sessions.push({
+    session_id: ref.sessionId,
+    team_id: ref.teamId,
+    distinct_id: meta?.distinctId ?? legacyMeta?.distinctId ?? null,
+    start_time: startMs,
+    end_time: endMs,
+    duration_ms: Math.max(0, endMs - startMs),
+    active_ms: meta?.activeMs ?? null,
+    click_count: meta?.clickCount ?? null,
+    keypress_count: meta?.keypressCount ?? null,
+    mouse_activity_count: meta?.mouseActivityCount ?? null,
+    console_log_count: meta?.consoleLogCount ?? null,
+    console_warn_count: meta?.consoleWarnCount ?? null,
+    console_error_count: meta?.consoleErrorCount ?? null,
+    first_url: meta?.firstUrl ?? null,
+    urls: meta?.urls ?? [],
+    snapshot_source: meta?.snapshotSource ?? null,
+    snapshot_library: meta?.snapshotLibrary ?? null,
+    window_count: result.windowCount,
+    event_count: result.eventCount,
+    rrweb_bytes: result.rrwebBytes,
+    source_bytes: meta?.size ?? null,
+    generation: generationOf(generations.length > 0 ? generations : ['blob_v2']),
+    retention_period_days: meta?.retentionPeriodDays ?? null,
+    raw_blob_key: blob?.key ?? null,
+    raw_blob_sha256: blob?.sha256 ?? null,
+    raw_blob_bytes: blob?.bytes ?? null,
+    error_count: result.errors.length,
+    export_window_id: window.windowId,
+  });
+  for (const e of result.errors) {
+    rows.export_errors.push({
+      session_id: ref.sessionId,
+      team_id: ref.teamId,
+      export_window_id: window.windowId,
+      location: e.location,
+      error_class: e.errorClass,
+      message: e.message,
+      event_timestamp: null,
+    });
+  }
+  return {
+    partition,
+    rows,
+    blob,
+    events: result.eventCount,
+    errors: result.errors.length,
+    watermarkMs: ref.lastIngestedMs ?? 0,
+  };
+}
+
+async function loadSessionOutput(lake: LakeStore, key: string): Promise<SessionOutput | undefined> {
+  const body = await lake.get(key);
+  if (!body) return undefined;
+  try {
+    return JSON.parse(gunzipSync(body).toString('utf8')) as SessionOutput;
+  } catch {
+    // A staged record cut short by the crash is simply redone.
+    return undefined;
+  }
 }
 
 function compareRows(a: Row, b: Row): number {

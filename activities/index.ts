@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { CommitInput, CommitResult } from './commit';
 import { commitWindow } from './commit';
-import type { ExportBatchInput, ExportBatchResult, ExportDeps } from './export-batch';
+import type { BatchHeartbeat, ExportBatchInput, ExportBatchResult, ExportDeps } from './export-batch';
 import { exportBatch } from './export-batch';
 import type { ListPage, ListWindow } from './list-sessions';
 import { listSessionsPage } from './list-sessions';
@@ -24,6 +24,18 @@ function cancellationSignal(): AbortSignal | undefined {
     return Context.current().cancellationSignal;
   } catch {
     return undefined;
+  }
+}
+
+/** The sessions a previous attempt of this batch finished, from its last heartbeat. */
+function resumeDone(batchIndex: number): string[] {
+  try {
+    const details = Context.current().info.heartbeatDetails as Partial<BatchHeartbeat> | undefined;
+    return details?.batchIndex === batchIndex && Array.isArray(details.done)
+      ? details.done.filter((d) => typeof d === 'string')
+      : [];
+  } catch {
+    return [];
   }
 }
 
@@ -64,7 +76,12 @@ export function createActivities(deps: ActivityDeps) {
 
     async exportBatch(input: ExportBatchInput): Promise<ExportBatchResult> {
       return classify(() =>
-        exportBatch(deps, input, { heartbeat, signal: cancellationSignal() }, deps.decodeConcurrency),
+        exportBatch(
+          deps,
+          input,
+          { heartbeat, signal: cancellationSignal(), resumeDone: resumeDone(input.batchIndex) },
+          deps.decodeConcurrency,
+        ),
       );
     },
 

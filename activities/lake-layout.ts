@@ -7,6 +7,7 @@
  *   raw/dt=YYYY-MM-DD/team_id=N/{session_id}.jsonl.zst      one rrweb blob per session
  *   _manifests/dt=YYYY-MM-DD/team_id=N/_manifest.json       the commit marker, written last
  *   _staging/{window_id}/batch-NNNNN.json                   what each batch wrote, until the commit
+ *   _staging/{window_id}/batch-NNNNN/{session_id}.json.gz   each finished session, so a retried batch resumes
  */
 import type { TableName } from './lake-tables';
 import { safeKeySegment } from './lake-store';
@@ -53,6 +54,11 @@ export function manifestKey(p: Partition): string {
 
 export function stagingPrefix(windowId: string): string {
   return `_staging/${safeKeySegment(windowId)}/`;
+}
+
+/** One session's finished output inside a batch, so that a retried batch resumes after it. */
+export function sessionStagingKey(windowId: string, batchIndex: number, sessionId: string): string {
+  return `${stagingPrefix(windowId)}batch-${pad(batchIndex)}/${safeKeySegment(sessionId)}.json.gz`;
 }
 
 export function stagingKey(windowId: string, batchIndex: number): string {
