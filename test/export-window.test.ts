@@ -14,7 +14,7 @@ import { generateSample } from '../infra/sample/generate';
 import type { SessionTruth } from '../infra/sample/ground-truth';
 import { canonicalLine, digestLines } from '../infra/sample/ground-truth';
 import { parseSampleOptions } from '../infra/sample/options';
-import type { ExportWindowResult } from '../workflows/export-window';
+import type { ExportWindowInput, ExportWindowResult } from '../workflows/export-window';
 import { exportWindow } from '../workflows/export-window';
 import { verifyWindow } from '../workflows/verify';
 import { COOKBOOK, recipeSql } from '../client/cookbook';
@@ -26,6 +26,16 @@ import { freshBucket, freshClickHouse, stackS3 } from './support/stack';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const DAY = Date.parse('2026-10-31T00:00:00Z');
+/** Small batches and parallelism, so that a 30-session day still runs several batches at once. */
+const WINDOW: ExportWindowInput = {
+  teams: [1, 2, 3, 4],
+  startMs: DAY,
+  endMs: DAY + 86_400_000,
+  settleHours: 24,
+  batchSize: 7,
+  parallelism: 3,
+  settledBeforeMs: NOW,
+};
 
 describe('exportWindow end to end', () => {
   const s3 = stackS3();
@@ -60,17 +70,7 @@ describe('exportWindow end to end', () => {
     result = await env.client.workflow.execute(exportWindow, {
       taskQueue: 'export-test',
       workflowId: 'export-test-window',
-      args: [
-        {
-          teams: [1, 2, 3, 4],
-          startMs: DAY,
-          endMs: DAY + 86_400_000,
-          settleHours: 24,
-          batchSize: 7,
-          parallelism: 3,
-          settledBeforeMs: NOW,
-        },
-      ],
+      args: [WINDOW],
     });
   });
 
@@ -164,15 +164,7 @@ describe('exportWindow end to end', () => {
 
   it('re-running the window, and running it twice at once, leaves the same data files byte for byte', async () => {
     const before = snapshotLake(lakeDir);
-    const input = {
-      teams: [1, 2, 3, 4],
-      startMs: DAY,
-      endMs: DAY + 86_400_000,
-      settleHours: 24,
-      batchSize: 7,
-      parallelism: 3,
-      settledBeforeMs: NOW,
-    };
+    const input = WINDOW;
     const opts = {
       taskQueue: 'export-test',
       workflowId: 'export-test-rerun',
