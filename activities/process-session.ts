@@ -15,7 +15,7 @@ import type { SourceError } from './source/errors';
 import { toSourceError } from './source/errors';
 import type { Materials } from './source/materials';
 import type { RrwebEvent, SnapshotEvent } from './source/snapshot-events';
-import { CvDecodeError, dedupeAndSort } from './source/snapshot-events';
+import { CvDecodeError, compressedFields, dedupeAndSort } from './source/snapshot-events';
 
 export interface ProcessTask {
   teamId: number;
@@ -41,17 +41,6 @@ export interface ProcessResult {
   errors: SourceError[];
 }
 
-/** Fields posthog-js compresses (decompress.ts in PostHog's player). */
-function compressedFields(event: RrwebEvent): readonly string[] | 'data' | undefined {
-  if (event.cv === undefined) return undefined;
-  if (event.type === 2) return 'data';
-  if (event.type !== 3 || event.data === null || typeof event.data !== 'object') return [];
-  const source = (event.data as Record<string, unknown>)['source'];
-  if (source === 0) return ['texts', 'attributes', 'removes', 'adds'];
-  if (source === 8) return ['adds', 'removes'];
-  return [];
-}
-
 function inflateText(value: unknown): string {
   if (typeof value !== 'string') return JSON.stringify(value);
   const text = gunzipSync(Buffer.from(value, 'latin1')).toString('utf8');
@@ -65,8 +54,8 @@ function inflateText(value: unknown): string {
  * stands in for each payload during stringify and is swapped for the text afterwards.
  */
 export function rawBlobLine(windowId: string, event: RrwebEvent): string {
+  if (event.cv === undefined) return JSON.stringify([windowId, event]);
   const fields = compressedFields(event);
-  if (fields === undefined) return JSON.stringify([windowId, event]);
   if (event.cv !== '2024-10') throw new CvDecodeError(`unknown compression version cv=${JSON.stringify(event.cv)}`);
   const { cv: _cv, ...rest } = event;
   const texts: string[] = [];

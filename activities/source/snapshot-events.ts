@@ -76,14 +76,17 @@ function inflate(value: unknown): unknown {
   return JSON.parse(gunzipSync(Buffer.from(value, 'latin1')).toString('utf8'));
 }
 
-/** Fields posthog-js compresses, by event type and incremental source (decompress.ts). */
-function compressedFields(event: RrwebEvent): readonly string[] | 'data' | undefined {
+/**
+ * Which fields of a `cv: "2024-10"` event posthog-js compressed (decompress.ts in PostHog's player): the whole `data`
+ * of a FullSnapshot, some fields of Mutation and StyleSheetRule data, none otherwise.
+ */
+export function compressedFields(event: RrwebEvent): readonly string[] | 'data' {
   if (event.type === 2) return 'data';
-  if (event.type !== 3 || event.data === null || typeof event.data !== 'object') return undefined;
+  if (event.type !== 3 || event.data === null || typeof event.data !== 'object') return [];
   const source = (event.data as Record<string, unknown>)['source'];
   if (source === 0) return ['texts', 'attributes', 'removes', 'adds'];
   if (source === 8) return ['adds', 'removes'];
-  return undefined;
+  return [];
 }
 
 /** Returns the event with its compressed fields decoded and `cv` removed; events without `cv` pass through. */
@@ -94,7 +97,7 @@ export function decodeCv(event: RrwebEvent): RrwebEvent {
   const { cv: _cv, ...rest } = event;
   try {
     if (fields === 'data') return { ...rest, data: inflate(event.data) };
-    if (fields === undefined) return rest;
+    if (fields.length === 0) return rest;
     const data = { ...(event.data as Record<string, unknown>) };
     for (const f of fields) if (f in data) data[f] = inflate(data[f]);
     return { ...rest, data };
