@@ -1,21 +1,31 @@
 /**
- * One ClickHouse client for both deployments: HTTP(S) to a customer's ClickHouse in production, chDB in-process for
- * the local stack and tests. The same queries run on both, always with bound parameters.
+ * One ClickHouse client for both deployments, always over ClickHouse's HTTP interface: a customer's ClickHouse in
+ * production, the local stack's chDB server (infra/clickhouse/http-server.ts) in development and tests. The same
+ * queries run on both, always with bound parameters.
  */
 import { readFileSync } from 'node:fs';
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { openChdbClient } from '../infra/clickhouse/posthog-schema';
-import type { Config } from '../worker/config';
+import { atStore } from './failures';
 
-export function openClickHouse(config: Config['clickhouse']): ClickHouseClient {
-  if (config.url.startsWith('chdb://')) return openChdbClient(config.url.slice('chdb://'.length));
+export interface ClickHouseSettings {
+  url: string;
+  username: string;
+  password: string;
+  database: string;
+  caFile?: string;
+  requestTimeoutMs: number;
+}
+
+export function openClickHouse(config: ClickHouseSettings): ClickHouseClient {
   return createClient({
     url: config.url,
     username: config.username,
     password: config.password,
     database: config.database,
     request_timeout: config.requestTimeoutMs,
+    // Every failure reaches replaylake's own classification and logs (failures.ts); the client's copies are noise.
+    log: { level: ClickHouseLogLevel.OFF },
     ...(config.caFile ? { tls: { ca_cert: readFileSync(config.caFile) } } : {}),
     clickhouse_settings: {
       // Stop the server-side query when an activity is cancelled and its request aborted.
@@ -38,18 +48,45 @@ export function parseChTimestamp(text: string): number {
   return ms;
 }
 
-export async function tableExists(
+export interface QueryOptions {
+  signal?: AbortSignal;
+  /** What the query is for, in error messages. */
+  what?: string;
+}
+
+/**
+ * Runs a SELECT and returns its rows, with the rows ClickHouse reports having read (X-ClickHouse-Summary), so that
+ * what a query costs can be measured. Failures arrive classified (failures.ts).
+ */
+export async function selectRowsCounted<T>(
   client: ClickHouseClient,
-  database: string,
-  table: string,
-  signal?: AbortSignal,
-): Promise<boolean> {
-  const rs = await client.query({
-    query: 'SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = {table:String}',
-    query_params: { db: database, table },
-    format: 'JSONEachRow',
-    abort_signal: signal,
-  });
-  const [row] = await rs.json<{ n: string | number }>();
-  return Number(row?.n ?? 0) > 0;
+  query: string,
+  params: Record<string, unknown>,
+  opts: QueryOptions = {},
+): Promise<{ rows: T[]; rowsRead: number }> {
+  return atStore(
+    'clickhouse',
+    async () => {
+      const rs = await client.query({ query, query_params: params, format: 'JSONEachRow', abort_signal: opts.signal });
+      const rows = await rs.json<T>();
+      const header = rs.response_headers['x-clickhouse-summary'];
+      let rowsRead = 0;
+      try {
+        rowsRead = Number((JSON.parse(String(header ?? '{}')) as { read_rows?: string }).read_rows ?? 0);
+      } catch {
+        // A server that sends no summary simply reports nothing.
+      }
+      return { rows, rowsRead };
+    },
+    { what: opts.what },
+  );
+}
+
+export async function selectRows<T>(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown>,
+  opts: QueryOptions = {},
+): Promise<T[]> {
+  return (await selectRowsCounted<T>(client, query, params, opts)).rows;
 }

@@ -1,166 +1,187 @@
 /**
- * Commits an export window: per (day, team) partition, merges what the batches staged into `_manifest.json`, writes
- * it last, then removes whatever the partition holds that the manifest does not list (parts of an earlier run that
- * had more batches, blobs of sessions since deleted upstream). A committed partition is exactly its manifest.
+ * Commits an export window, one (day, team) partition at a time. Each partition's commit is atomic and last: the
+ * data files are already in place under names no other input can produce, and the commit creates the next
+ * `versions/NNNNNNNN.json` with a conditional write (S3 `If-None-Match: *`, a hard link locally). Whoever creates a
+ * version number first owns it; a concurrent commit of the same partition (an overlapping window, a backfill and a
+ * manual export of one day) takes the next number, so every version is one export's complete snapshot and the
+ * newest wins whole — never a mix. `_manifest.json`, the fixed name readers open, is then set to the newest version
+ * (each committer re-checks after writing it, so it cannot be left behind on an older one).
+ *
+ * Afterwards the files the previous version listed and this one does not are deleted, as are files no version lists
+ * that are older than the orphan grace period (debris of exports that never committed), half-written uploads, and
+ * the window's staging. A retried commit finds its version already there and changes nothing.
  */
-import type { ExportWindowSpec, FileRecord, RawBlobRecord, StagingRecord } from './export-batch';
-import type { TableName } from './lake-tables';
-import { TABLES } from './lake-tables';
-import type { LakeStore } from './lake-store';
-import { sha256 } from './lake-store';
-import { encodeParquet } from './parquet-writer';
-import type { Partition } from './lake-layout';
+import type { ExportWindowSpec, RunIdentity } from './export-batch';
 import {
   emptyTableFileKey,
   manifestKey,
+  manifestVersionKey,
+  manifestVersionOf,
+  manifestVersionsPrefix,
   partitionId,
   rawPrefix,
-  stagingKey,
   stagingPrefix,
+  stagingWorkflowPrefix,
   tablePrefix,
   windowPartitions,
 } from './lake-layout';
-
-export const MANIFEST_FORMAT = 'replaylake.manifest/v1';
-
-export interface PartitionManifest {
-  format: typeof MANIFEST_FORMAT;
-  partition: { dt: string; team_id: number };
-  export_window_id: string;
-  sessions: number;
-  events: number;
-  errors: number;
-  tables: Record<TableName, { rows: number; files: FileRecord[] }>;
-  raw: { files: number; bytes: number; blobs: RawBlobRecord[] };
-  source: {
-    window_start: string;
-    window_end: string;
-    settled_before: string;
-    /** The latest PostHog ingestion time among the exported sessions. */
-    watermark: string | null;
-    skipped_deleted: number;
-    skipped_unsettled: number;
-  };
-  /** The only wall-clock values in the lake: when and by which run this partition was committed. */
-  run: { workflow_id: string; run_id: string; committed_at: string };
-}
+import type { Partition } from './lake-layout';
+import { BATCH_FORMAT, MANIFEST_FORMAT, parseRecord } from './lake-records';
+import type { BatchRecord, FileRecord, PartitionManifest, RawBlobRecord } from './lake-records';
+import type { LakeStore } from './lake-store';
+import { sha256 } from './lake-store';
+import { TABLES, TABLE_NAMES } from './lake-tables';
+import type { PartitionSkips } from './listing';
+import { encodeParquet } from './parquet-writer';
+import { MissingStagingError } from './raw-blob';
+import { emit } from './telemetry';
 
 export interface CommitInput {
   window: ExportWindowSpec;
   batches: number;
-  skipped: { deleted: number; unsettled: number };
-  run: { workflowId: string; runId: string };
+  skipped: PartitionSkips[];
+  /** The workflow chain whose batches left their records in staging, and the run that commits. */
+  run: RunIdentity & { runId: string };
 }
 
 export interface CommitResult {
   partitions: number;
+  /** Partitions whose newest version already held exactly this snapshot (a retried or repeated commit). */
+  unchanged: number;
   sessions: number;
+  sessionsFailed: number;
   events: number;
   errors: number;
   files: number;
   staleDeleted: number;
 }
 
-export class MissingStagingError extends Error {
-  override readonly name = 'MissingStagingError';
+export interface CommitOptions {
+  /** Digest of the export settings, recorded in each manifest. */
+  configDigest: string;
+  /** Files no version lists are deleted once older than this. */
+  orphanGraceMs: number;
+  /** Versions kept under versions/ besides the newest. */
+  keepVersions: number;
+  now?: () => number;
+  /** Called after each partition, for heartbeats. */
+  progress?: (done: number, total: number) => void;
 }
+
+/** Concurrent commits of one partition race for a version number; this many rounds is far more than they need. */
+const MAX_VERSION_RACES = 20;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export async function commitWindow(
-  lake: LakeStore,
-  input: CommitInput,
-  now: () => number = Date.now,
-): Promise<CommitResult> {
-  const { window } = input;
-  const records: StagingRecord[] = [];
-  for (let i = 0; i < input.batches; i++) {
-    const body = await lake.get(stagingKey(window.windowId, i));
-    if (!body)
-      throw new MissingStagingError(
-        `batch ${i} of window ${window.windowId} left no staging record; re-run the export`,
-      );
-    records.push(JSON.parse(body.toString('utf8')) as StagingRecord);
+async function batchRecords(lake: LakeStore, input: CommitInput): Promise<BatchRecord[]> {
+  const records = new Map<number, BatchRecord>();
+  const staging = stagingPrefix(input.run.workflowId, input.run.chainId);
+  for (const o of await lake.list(staging)) {
+    if (!o.key.endsWith('/done.json')) continue;
+    const body = await lake.get(o.key);
+    if (!body) continue;
+    const record = parseRecord<BatchRecord>(body, BATCH_FORMAT, o.key);
+    records.set(record.batchIndex, record);
   }
-  const result: CommitResult = { partitions: 0, sessions: 0, events: 0, errors: 0, files: 0, staleDeleted: 0 };
-  for (const partition of windowPartitions(window.startMs, window.endMs, window.teams)) {
-    const manifest = buildManifest(partition, records, input, now);
-    await fillEmptyTables(lake, partition, manifest);
-    await lake.put(manifestKey(partition), Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`));
-    const keep = new Set<string>([
-      ...Object.values(manifest.tables).flatMap((t) => t.files.map((f) => f.key)),
-      ...manifest.raw.blobs.map((b) => b.key),
-    ]);
-    const stale: string[] = [];
-    for (const prefix of [
-      ...(Object.keys(TABLES) as TableName[]).map((t) => tablePrefix(t, partition)),
-      rawPrefix(partition),
-    ]) {
-      for (const o of await lake.list(prefix)) if (!keep.has(o.key)) stale.push(o.key);
-    }
-    await lake.delete(stale);
+  const missing = Array.from({ length: input.batches }, (_, i) => i).filter((i) => !records.has(i));
+  if (missing.length > 0)
+    throw new MissingStagingError(
+      `batches ${missing.slice(0, 10).join(', ')} of window ${input.window.windowId} left no record in ${staging}; re-run the export`,
+    );
+  return [...records.values()].sort((a, b) => a.batchIndex - b.batchIndex);
+}
+
+export async function commitWindow(lake: LakeStore, input: CommitInput, opts: CommitOptions): Promise<CommitResult> {
+  const now = opts.now ?? Date.now;
+  const records = await batchRecords(lake, input);
+  const result: CommitResult = {
+    partitions: 0,
+    unchanged: 0,
+    sessions: 0,
+    sessionsFailed: 0,
+    events: 0,
+    errors: 0,
+    files: 0,
+    staleDeleted: 0,
+  };
+  const partitions = windowPartitions(input.window.startMs, input.window.endMs, input.window.teams);
+  for (const partition of partitions) {
+    const snapshot = buildManifest(partition, records, input, opts.configDigest);
+    await fillEmptyTables(lake, partition, snapshot);
+    const committed = await commitPartition(lake, partition, snapshot, input, now);
+    if (!committed.changed) result.unchanged++;
+    const stale = await collectGarbage(lake, partition, committed, opts, now);
+    result.staleDeleted += stale;
+    emit('partition_committed', {
+      partition: partitionId(partition),
+      version: committed.manifest.version,
+      changed: committed.changed,
+      stale_deleted: stale,
+    });
     result.partitions++;
-    result.sessions += manifest.sessions;
-    result.events += manifest.events;
-    result.errors += manifest.errors;
-    result.files += keep.size;
-    result.staleDeleted += stale.length;
+    result.sessions += snapshot.sessions;
+    result.sessionsFailed += snapshot.sessions_failed;
+    result.events += snapshot.events;
+    result.errors += snapshot.errors;
+    result.files += TABLE_NAMES.reduce((n, t) => n + snapshot.tables[t].files.length, 0) + snapshot.raw.files;
+    opts.progress?.(result.partitions, partitions.length);
   }
-  await lake.delete((await lake.list(stagingPrefix(window.windowId))).map((o) => o.key));
+  // Staging of this chain, and of earlier chains of the same workflow id that crashed before committing.
+  const workflowStaging = stagingWorkflowPrefix(input.run.workflowId);
+  await lake.delete((await lake.list(workflowStaging)).map((o) => o.key));
+  await lake.sweep(workflowStaging, 0);
+  emit('window_committed', {
+    window: input.window.windowId,
+    partitions: result.partitions,
+    unchanged: result.unchanged,
+  });
   return result;
 }
 
-/**
- * A table with no rows in a partition still gets one zero-row file, so that a glob over any table always finds a
- * file with its schema (DuckDB and Athena fail on a pattern that matches nothing).
- */
-async function fillEmptyTables(lake: LakeStore, partition: Partition, manifest: PartitionManifest): Promise<void> {
-  for (const table of Object.keys(TABLES) as TableName[]) {
-    if (manifest.tables[table].files.length > 0) continue;
-    const body = await encodeParquet(TABLES[table].columns, []);
-    const key = emptyTableFileKey(table, partition);
-    await lake.put(key, body);
-    manifest.tables[table].files.push({ key, rows: 0, bytes: body.byteLength, sha256: sha256(body) });
-  }
-}
+type Snapshot = Omit<PartitionManifest, 'version' | 'run'>;
 
 function buildManifest(
   partition: Partition,
-  records: readonly StagingRecord[],
+  records: readonly BatchRecord[],
   input: CommitInput,
-  now: () => number,
-): PartitionManifest {
+  configDigest: string,
+): Snapshot {
   const id = partitionId(partition);
   const tables = Object.fromEntries(
-    (Object.keys(TABLES) as TableName[]).map((t) => [t, { rows: 0, files: [] as FileRecord[] }]),
-  ) as PartitionManifest['tables'];
+    TABLE_NAMES.map((t) => [t, { rows: 0, files: [] as FileRecord[] }]),
+  ) as Snapshot['tables'];
   const blobs: RawBlobRecord[] = [];
   let sessions = 0;
+  let failed = 0;
   let events = 0;
   let errors = 0;
   let watermark = 0;
   for (const record of records) {
-    for (const staged of record.partitions) {
-      if (partitionId(staged.partition) !== id) continue;
-      sessions += staged.sessions;
-      events += staged.events;
-      errors += staged.errors;
-      watermark = Math.max(watermark, staged.watermarkMs);
-      blobs.push(...staged.raw);
-      for (const [table, file] of Object.entries(staged.tables) as Array<[TableName, FileRecord]>) {
-        tables[table].files.push(file);
-        tables[table].rows += file.rows;
+    if (partitionId(record.partition) !== id) continue;
+    sessions += record.totals.sessions;
+    failed += record.totals.sessionsFailed;
+    events += record.totals.events;
+    errors += record.totals.errors;
+    watermark = Math.max(watermark, record.totals.watermarkMs);
+    blobs.push(...record.raw);
+    for (const t of TABLE_NAMES) {
+      for (const file of record.tables[t] ?? []) {
+        tables[t].files.push(file);
+        tables[t].rows += file.rows;
       }
     }
   }
-  for (const t of Object.values(tables)) t.files.sort((a, b) => a.key.localeCompare(b.key));
-  blobs.sort((a, b) => a.key.localeCompare(b.key));
+  const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  for (const t of Object.values(tables)) t.files.sort(byKey);
+  blobs.sort(byKey);
+  const skips = input.skipped.filter((s) => s.dt === partition.dt && s.teamId === partition.teamId);
   const { window } = input;
   return {
     format: MANIFEST_FORMAT,
     partition: { dt: partition.dt, team_id: partition.teamId },
     export_window_id: window.windowId,
     sessions,
+    sessions_failed: failed,
     events,
     errors,
     tables,
@@ -170,9 +191,161 @@ function buildManifest(
       window_end: iso(window.endMs),
       settled_before: iso(window.settledBeforeMs),
       watermark: watermark > 0 ? iso(watermark) : null,
-      skipped_deleted: input.skipped.deleted,
-      skipped_unsettled: input.skipped.unsettled,
+      skipped_deleted: skips.reduce((n, s) => n + s.deleted, 0),
+      skipped_unsettled: skips.reduce((n, s) => n + s.unsettled, 0),
     },
-    run: { workflow_id: input.run.workflowId, run_id: input.run.runId, committed_at: iso(now()) },
+    export: { config: configDigest },
   };
+}
+
+/**
+ * A table with no rows in a partition still gets one zero-row file, so that a glob over any table always finds a
+ * file with its schema (DuckDB and Athena fail on a pattern that matches nothing).
+ */
+async function fillEmptyTables(lake: LakeStore, partition: Partition, snapshot: Snapshot): Promise<void> {
+  for (const table of TABLE_NAMES) {
+    if (snapshot.tables[table].files.length > 0) continue;
+    const body = await encodeParquet(TABLES[table].columns, []);
+    const key = emptyTableFileKey(table, partition, sha256(body).slice(0, 12));
+    await lake.put(key, body);
+    snapshot.tables[table].files.push({ key, rows: 0, bytes: body.byteLength, sha256: sha256(body) });
+  }
+}
+
+/** Everything in a manifest but what names the commit itself, to tell whether two commits hold the same snapshot. */
+function content(m: Snapshot | PartitionManifest): string {
+  const { version: _version, run: _run, ...rest } = m as PartitionManifest;
+  return JSON.stringify(rest);
+}
+
+async function readManifest(lake: LakeStore, key: string): Promise<PartitionManifest | undefined> {
+  const body = await lake.get(key);
+  if (!body) return undefined;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as PartitionManifest;
+    return parsed.format === MANIFEST_FORMAT ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function versions(lake: LakeStore, partition: Partition): Promise<number[]> {
+  return (await lake.list(manifestVersionsPrefix(partition)))
+    .map((o) => manifestVersionOf(o.key))
+    .filter((v): v is number => v !== undefined)
+    .sort((a, b) => a - b);
+}
+
+interface Committed {
+  manifest: PartitionManifest;
+  changed: boolean;
+  /** The version this commit replaced (its files may now be garbage); null for a first commit. */
+  previous: PartitionManifest | null;
+  /** True when a newer commit of another export already replaced this one. */
+  superseded: boolean;
+}
+
+async function commitPartition(
+  lake: LakeStore,
+  partition: Partition,
+  snapshot: Snapshot,
+  input: CommitInput,
+  now: () => number,
+): Promise<Committed> {
+  const wanted = content(snapshot);
+  for (let round = 0; round < MAX_VERSION_RACES; round++) {
+    const existing = await versions(lake, partition);
+    const newest = existing[existing.length - 1];
+    const newestManifest =
+      newest === undefined ? undefined : await readManifest(lake, manifestVersionKey(partition, newest));
+    let manifest: PartitionManifest;
+    let changed: boolean;
+    if (newestManifest && content(newestManifest) === wanted) {
+      manifest = newestManifest;
+      changed = false;
+    } else {
+      const version = (newest ?? 0) + 1;
+      manifest = {
+        ...snapshot,
+        version,
+        run: { workflow_id: input.run.workflowId, run_id: input.run.runId, committed_at: iso(now()) },
+      };
+      if (
+        !(await lake.create(
+          manifestVersionKey(partition, version),
+          Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`),
+        ))
+      )
+        continue;
+      emit('manifest_version', { partition: partitionId(partition), version });
+      changed = true;
+    }
+    const previous = await previousManifest(lake, partition, manifest.version);
+    const superseded = await pointAtNewest(lake, partition, manifest);
+    return { manifest, changed, previous, superseded };
+  }
+  throw new Error(`partition ${partitionId(partition)} kept changing under ${MAX_VERSION_RACES} commit attempts`);
+}
+
+/** The version before `version`, or a manifest from before versions existed. */
+async function previousManifest(
+  lake: LakeStore,
+  partition: Partition,
+  version: number,
+): Promise<PartitionManifest | null> {
+  for (let v = version - 1; v >= 1; v--) {
+    const m = await readManifest(lake, manifestVersionKey(partition, v));
+    if (m) return m;
+  }
+  return null;
+}
+
+/**
+ * Sets `_manifest.json` to the newest version, re-checking after each write: a slower committer of an older version
+ * may write after a newer one did, and then puts the newer one back. Returns true when `ours` is not the newest.
+ */
+async function pointAtNewest(lake: LakeStore, partition: Partition, ours: PartitionManifest): Promise<boolean> {
+  let target = ours;
+  for (;;) {
+    await lake.put(manifestKey(partition), Buffer.from(`${JSON.stringify(target, null, 1)}\n`));
+    const all = await versions(lake, partition);
+    const newest = all[all.length - 1] ?? target.version;
+    if (newest <= target.version) return target.version !== ours.version;
+    const next = await readManifest(lake, manifestVersionKey(partition, newest));
+    if (!next) return true;
+    target = next;
+  }
+}
+
+function listedKeys(m: PartitionManifest | null): Set<string> {
+  if (!m) return new Set();
+  return new Set([
+    ...TABLE_NAMES.flatMap((t) => m.tables[t]?.files.map((f) => f.key) ?? []),
+    ...m.raw.blobs.map((b) => b.key),
+  ]);
+}
+
+async function collectGarbage(
+  lake: LakeStore,
+  partition: Partition,
+  committed: Committed,
+  opts: CommitOptions,
+  now: () => number,
+): Promise<number> {
+  // A newer commit owns the partition now; its own collection will run against its own snapshot.
+  if (committed.superseded) return 0;
+  const keep = listedKeys(committed.manifest);
+  const replaced = [...listedKeys(committed.previous)].filter((k) => !keep.has(k));
+  const orphans: string[] = [];
+  for (const prefix of [...TABLE_NAMES.map((t) => tablePrefix(t, partition)), rawPrefix(partition)]) {
+    for (const o of await lake.list(prefix)) {
+      if (!keep.has(o.key) && !replaced.includes(o.key) && now() - o.modifiedMs > opts.orphanGraceMs)
+        orphans.push(o.key);
+    }
+    await lake.sweep(prefix, opts.orphanGraceMs);
+  }
+  await lake.delete([...replaced, ...orphans]);
+  const old = (await versions(lake, partition)).slice(0, -(opts.keepVersions + 1));
+  await lake.delete(old.map((v) => manifestVersionKey(partition, v)));
+  return replaced.length + orphans.length;
 }

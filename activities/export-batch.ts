@@ -1,27 +1,58 @@
 /**
- * The unit of work: one batch of sessions from one export window. Fetches each session's recording (I/O here),
- * decodes and normalises it on the decode pool, writes its raw blob, then writes one Parquet file per table and
- * partition under a name fixed by the batch index, and a staging record of everything it wrote for the commit.
+ * The unit of work: one batch of sessions from one (day, team) partition of an export window. Sessions stream one
+ * after another (export-session.ts) into one buffer per table; when the buffers fill, they are flushed as one
+ * row-group Parquet file per table and a checkpoint records everything written so far and where the session in
+ * progress stood. A retried batch — after a crash, a store outage, a cancelled worker — finds its last checkpoint
+ * in storage and continues from it, inside a long session if need be, writing exactly the bytes an uninterrupted run
+ * would. The batch ends with a record of what it wrote, which the commit merges into the partition's manifest.
+ *
+ * A session that fails in a way no retry can fix (a value that fits no column, a session over the size limit, a
+ * bug) does not fail the batch: its rows are rolled back, it gets a `failed` row in `sessions` and a row in
+ * `export_errors`, and the rest of the batch goes on. Store failures are thrown, classified (failures.ts).
  */
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import type { DecodePool } from './decode-pool';
-import type { TableName } from './lake-tables';
-import { TABLES } from './lake-tables';
+import type { FetchDeps } from './fetch';
+import { StoreError, isCancellation } from './failures';
+import type { Partition } from './lake-layout';
+import {
+  batchDoneKey,
+  batchStagingPrefix,
+  checkpointKey,
+  checkpointOf,
+  fingerprint,
+  partitionId,
+  partitionOf,
+  rawChunkKey,
+  stagingPrefix,
+  tableFileKey,
+} from './lake-layout';
+import { BATCH_FORMAT, CHECKPOINT_FORMAT, parseRecord } from './lake-records';
+import type {
+  BatchCheckpoint,
+  BatchRecord,
+  BatchTotals,
+  FileRecord,
+  PoisonedSession,
+  RawBlobRecord,
+  SessionProgress,
+} from './lake-records';
 import type { LakeStore } from './lake-store';
 import { sha256 } from './lake-store';
-import type { Partition } from './lake-layout';
-import { partitionId, rawBlobKey, sessionStagingKey, stagingKey, tableFileKey } from './lake-layout';
-import { utcDay } from '../workflows/window';
-import type { SessionRef } from './list-sessions';
+import type { TableName } from './lake-tables';
+import { TABLES, TABLE_NAMES } from './lake-tables';
+import type { SessionRef } from './listing';
+import { batchMetadata } from './metadata';
+import type { SessionMetadata } from './metadata';
 import type { Row } from './normalize';
-import { encodeParquet } from './parquet-writer';
-import type { ProcessResult } from './process-session';
-import { emptyMaterials, fetchLegacyRows, fetchV1Files, fetchV2Blocks } from './source/materials';
-import type { SessionMetadata } from './session-metadata';
-import { legacyMetadata, replayMetadata } from './session-metadata';
-import { v1SessionPrefix } from './source/v1-files';
+import { TableBuffer } from './parquet-writer';
+import { emit } from './telemetry';
+import { MissingStagingError } from './raw-blob';
+import type { SessionContext } from './export-session';
+import { exportSession, metadataColumns } from './export-session';
+import type { ReadLimits } from './session-reader';
+import { ScheduleChangedError } from './session-reader';
+import type { SourceSchema } from './source-schema';
+import { dayStart } from '../common/windows';
 
 export interface ExportWindowSpec {
   windowId: string;
@@ -34,332 +65,434 @@ export interface ExportWindowSpec {
 export interface ExportBatchInput {
   window: ExportWindowSpec;
   batchIndex: number;
+  /** Sessions of one (day, team) partition, in listing order. */
   sessions: SessionRef[];
+  /** The workflow chain running the batch (a workflow id and its first run id): whose staging area to use. */
+  run: RunIdentity;
 }
 
-export interface FileRecord {
-  key: string;
-  rows: number;
-  bytes: number;
-  sha256: string;
-}
-
-export interface RawBlobRecord {
-  session_id: string;
-  key: string;
-  bytes: number;
-  sha256: string;
-  events: number;
-}
-
-/** What one batch wrote into one partition; the commit merges these into the partition's manifest. */
-export interface StagedPartition {
-  partition: Partition;
-  sessions: number;
-  events: number;
-  errors: number;
-  watermarkMs: number;
-  tables: Partial<Record<TableName, FileRecord>>;
-  raw: RawBlobRecord[];
-}
-
-export interface StagingRecord {
-  windowId: string;
-  batchIndex: number;
-  partitions: StagedPartition[];
+export interface RunIdentity {
+  workflowId: string;
+  /** The first run of the chain: stable across continue-as-new and retries, new for each start of the id. */
+  chainId: string;
 }
 
 export interface ExportBatchResult {
   batchIndex: number;
-  stagingKey: string;
-  sessions: number;
-  events: number;
-  errors: number;
-  rawBytes: number;
+  partition: Partition;
+  batchKey: string;
+  totals: BatchTotals;
   files: number;
+  rawBytes: number;
 }
 
-export interface ExportDeps {
+/** Settings that shape what a batch writes or how much memory it may use. */
+export interface BatchSettings extends ReadLimits {
+  /** Flush when the table buffers and the session's pending raw lines hold this many bytes. */
+  bufferBytes: number;
+}
+
+export interface BatchDeps {
+  fetch: FetchDeps;
   clickhouse: ClickHouseClient;
-  sourceS3: S3Client;
-  v1S3: S3Client;
-  v1Bucket: string;
-  v1Prefix: string;
   lake: LakeStore;
-  pool: Pick<DecodePool, 'run'>;
-  withLegacy: () => Promise<boolean>;
+  schema(): Promise<SourceSchema>;
+  settings: BatchSettings;
+  /** Digest of the settings and formats that shape the output bytes; part of every data file name. */
+  configDigest: string;
+}
+
+export interface BatchProgress {
+  batchIndex: number;
+  sessionsDone: number;
+  sessions: number;
+  events: number;
+  checkpoint: number;
 }
 
 export interface BatchContext {
-  heartbeat(details: unknown): void;
   signal?: AbortSignal;
-  /** Sessions a previous attempt of this activity finished (from its last heartbeat): their output is staged. */
-  resumeDone?: readonly string[];
+  progress?(p: BatchProgress): void;
 }
 
-/** What a batch heartbeats: enough for a retry to pick up where the last attempt stopped. */
-export interface BatchHeartbeat {
-  batchIndex: number;
-  done: string[];
+function emptyTotals(): BatchTotals {
+  return {
+    sessions: 0,
+    sessionsFailed: 0,
+    events: 0,
+    errors: 0,
+    duplicates: 0,
+    bytesRead: 0,
+    watermarkMs: 0,
+    errorsByClass: {},
+  };
 }
 
-/** Everything one session contributes to a batch; staged per session so a retried batch need not redo it. */
-interface SessionOutput {
-  partition: Partition;
-  rows: Record<TableName, Row[]>;
-  blob: RawBlobRecord | null;
-  events: number;
-  errors: number;
-  watermarkMs: number;
+/** A flush that failed while a session was in progress: the batch's failure, not the session's. */
+class FlushFailure extends Error {
+  constructor(readonly failure: unknown) {
+    super('flush failed');
+  }
 }
 
-type Generation = 'blob_v2' | 'blob_v1' | 'legacy' | 'mixed';
-
-function generationOf(parts: Generation[]): Generation {
-  const unique = [...new Set(parts)];
-  return unique.length === 1 ? (unique[0] ?? 'blob_v2') : 'mixed';
-}
-
-/** Runs `fn` over items with at most `limit` in flight, keeping results in input order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  });
-  await Promise.all(workers);
-  return out;
+/** Errors a retry of the batch can or must handle: never a reason to mark a session failed. */
+function isBatchLevel(err: unknown): boolean {
+  return (
+    isCancellation(err) ||
+    err instanceof StoreError ||
+    err instanceof MissingStagingError ||
+    err instanceof ScheduleChangedError ||
+    err instanceof FlushFailure
+  );
 }
 
 export async function exportBatch(
-  deps: ExportDeps,
+  deps: BatchDeps,
   input: ExportBatchInput,
-  ctx: BatchContext,
-  concurrency: number,
+  ctx: BatchContext = {},
 ): Promise<ExportBatchResult> {
-  const { window } = input;
-  const ids = input.sessions.map((s) => s.sessionId);
-  const teams = [...new Set(input.sessions.map((s) => s.teamId))];
-  const replay = await replayMetadata(deps.clickhouse, teams, ids, ctx.signal);
-  const legacyIds = input.sessions.filter((s) => !replay.has(`${s.teamId}/${s.sessionId}`)).map((s) => s.sessionId);
-  const legacy: Awaited<ReturnType<typeof legacyMetadata>> =
-    legacyIds.length > 0 && (await deps.withLegacy())
-      ? await legacyMetadata(deps.clickhouse, teams, legacyIds, ctx.signal)
-      : new Map<string, { distinctId: string | null; startMs: number; endMs: number }>();
-
-  const perPartition = new Map<
-    string,
-    { partition: Partition; rows: Record<TableName, Row[]>; staged: StagedPartition }
-  >();
-  const partitionFor = (p: Partition) => {
-    const id = partitionId(p);
-    let entry = perPartition.get(id);
-    if (!entry) {
-      const rows = Object.fromEntries(Object.keys(TABLES).map((t) => [t, [] as Row[]])) as Record<TableName, Row[]>;
-      entry = {
-        partition: p,
-        rows,
-        staged: { partition: p, sessions: 0, events: 0, errors: 0, watermarkMs: 0, tables: {}, raw: [] },
-      };
-      perPartition.set(id, entry);
-    }
-    return entry;
-  };
-
-  const done = new Set(ctx.resumeDone ?? []);
-  let rawBytes = 0;
-  await mapLimited(input.sessions, concurrency, async (ref) => {
-    const stagedKey = sessionStagingKey(window.windowId, input.batchIndex, ref.sessionId);
-    let output = done.has(ref.sessionId) ? await loadSessionOutput(deps.lake, stagedKey) : undefined;
-    if (!output) {
-      output = await exportSession(
-        deps,
-        window,
-        ref,
-        replay.get(`${ref.teamId}/${ref.sessionId}`),
-        legacy.get(`${ref.teamId}/${ref.sessionId}`),
-        ctx.signal,
-      );
-      await deps.lake.put(stagedKey, gzipSync(JSON.stringify(output)));
-    }
-    const entry = partitionFor(output.partition);
-    for (const [table, rows] of Object.entries(output.rows)) entry.rows[table as TableName].push(...rows);
-    if (output.blob) {
-      entry.staged.raw.push(output.blob);
-      rawBytes += output.blob.bytes;
-    }
-    entry.staged.sessions++;
-    entry.staged.events += output.events;
-    entry.staged.errors += output.errors;
-    entry.staged.watermarkMs = Math.max(entry.staged.watermarkMs, output.watermarkMs);
-    done.add(ref.sessionId);
-    const beat: BatchHeartbeat = { batchIndex: input.batchIndex, done: [...done] };
-    ctx.heartbeat(beat);
-  });
-
-  let files = 0;
-  const staged: StagedPartition[] = [];
-  for (const { partition, rows, staged: s } of [...perPartition.values()].sort((a, b) =>
-    partitionId(a.partition).localeCompare(partitionId(b.partition)),
-  )) {
-    for (const table of Object.keys(TABLES) as TableName[]) {
-      const tableRows = rows[table];
-      if (tableRows.length === 0) continue;
-      // Rows in a stable order, so the same sessions always encode to the same bytes whatever the fetch order.
-      tableRows.sort(compareRows);
-      const body = await encodeParquet(TABLES[table].columns, tableRows);
-      const key = tableFileKey(table, partition, input.batchIndex);
-      await deps.lake.put(key, body);
-      s.tables[table] = { key, rows: tableRows.length, bytes: body.byteLength, sha256: sha256(body) };
-      files++;
-    }
-    s.raw.sort((a, b) => a.session_id.localeCompare(b.session_id));
-    staged.push(s);
+  const { sessions } = input;
+  const first = sessions[0];
+  if (first === undefined) throw new RangeError(`batch ${input.batchIndex} has no sessions`);
+  const partition = partitionOf(first.startMs, first.teamId);
+  for (const s of sessions) {
+    if (s.teamId !== partition.teamId || partitionOf(s.startMs, s.teamId).dt !== partition.dt)
+      throw new RangeError(`batch ${input.batchIndex} mixes partitions: ${s.sessionId} is not in ${partition.dt}`);
   }
-  const record: StagingRecord = { windowId: window.windowId, batchIndex: input.batchIndex, partitions: staged };
-  const recordKey = stagingKey(window.windowId, input.batchIndex);
-  await deps.lake.put(recordKey, Buffer.from(JSON.stringify(record)));
+  const schema = await deps.schema();
+  const metas = await batchMetadata(
+    deps.clickhouse,
+    schema,
+    partition.teamId,
+    dayStart(partition.dt),
+    sessions,
+    ctx.signal,
+  );
+  const batchKey = fingerprint(
+    [
+      BATCH_FORMAT,
+      input.window.windowId,
+      deps.configDigest,
+      sessions.map((s) => [s.teamId, s.sessionId, metas.get(s.sessionId)?.digest ?? null]),
+    ],
+    16,
+  );
+  const prefix = batchStagingPrefix(stagingPrefix(input.run.workflowId, input.run.chainId), input.batchIndex);
+  const done = await deps.lake.get(batchDoneKey(prefix));
+  if (done) {
+    const record = parseRecord<BatchRecord>(done, BATCH_FORMAT, batchDoneKey(prefix));
+    if (record.batchKey === batchKey) return resultOf(record);
+  }
+  const run = new BatchRun(deps, input, partition, metas, batchKey, prefix, schema.legacy, ctx);
+  return run.run(await run.latestCheckpoint());
+}
+
+function resultOf(record: BatchRecord): ExportBatchResult {
   return {
-    batchIndex: input.batchIndex,
-    stagingKey: recordKey,
-    sessions: input.sessions.length,
-    events: staged.reduce((n, p) => n + p.events, 0),
-    errors: staged.reduce((n, p) => n + p.errors, 0),
-    rawBytes,
-    files,
+    batchIndex: record.batchIndex,
+    partition: record.partition,
+    batchKey: record.batchKey,
+    totals: record.totals,
+    files: Object.values(record.tables).reduce((n, f) => n + (f?.length ?? 0), 0) + record.raw.length,
+    rawBytes: record.raw.reduce((n, b) => n + b.bytes, 0),
   };
 }
 
-/** Reads, decodes and normalises one session; writes its raw blob. */
-async function exportSession(
-  deps: ExportDeps,
-  window: ExportWindowSpec,
-  ref: SessionRef,
-  meta: SessionMetadata | undefined,
-  legacyMeta: { distinctId: string | null; startMs: number; endMs: number } | undefined,
-  signal: AbortSignal | undefined,
-): Promise<SessionOutput> {
-  const materials = emptyMaterials();
-  const generations: Generation[] = [];
-  if (meta && meta.blockUrls.length > 0) {
-    generations.push('blob_v2');
-    await fetchV2Blocks(deps.sourceS3, meta.blockUrls, materials, signal);
-  }
-  if (meta?.startedBeforeBlocks) {
-    const before = materials.v1Files.length;
-    await fetchV1Files(
-      deps.v1S3,
-      deps.v1Bucket,
-      v1SessionPrefix(deps.v1Prefix, ref.teamId, ref.sessionId),
-      materials,
-      signal,
-    );
-    if (materials.v1Files.length > before || meta.blockUrls.length === 0) generations.push('blob_v1');
-  }
-  if (legacyMeta) {
-    generations.push('legacy');
-    await fetchLegacyRows(deps.clickhouse, ref.teamId, ref.sessionId, materials, signal);
-  }
-  const result: ProcessResult = await deps.pool.run(
-    { teamId: ref.teamId, sessionId: ref.sessionId, materials },
-    signal,
-  );
+function describeError(err: unknown): { errorClass: string; message: string } {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { errorClass: e.name || 'Error', message: e.message };
+}
 
-  const startMs = meta?.startMs ?? legacyMeta?.startMs ?? ref.startMs;
-  const partition: Partition = { dt: utcDay(startMs), teamId: ref.teamId };
-  const rows = Object.fromEntries(Object.keys(TABLES).map((t) => [t, [] as Row[]])) as Record<TableName, Row[]>;
-  let blob: RawBlobRecord | null = null;
-  if (result.eventCount > 0) {
-    const blobKey = rawBlobKey(partition, ref.sessionId);
-    await deps.lake.put(blobKey, result.rawBlob);
-    blob = {
-      session_id: ref.sessionId,
-      key: blobKey,
-      bytes: result.rawBlob.byteLength,
-      sha256: result.rawSha256,
-      events: result.eventCount,
+class BatchRun {
+  private readonly buffers: Record<TableName, TableBuffer>;
+  private state: BatchCheckpoint;
+
+  constructor(
+    private readonly deps: BatchDeps,
+    private readonly input: ExportBatchInput,
+    private readonly partition: Partition,
+    private readonly metas: Map<string, SessionMetadata>,
+    private readonly batchKey: string,
+    private readonly prefix: string,
+    private readonly legacyTable: boolean,
+    private readonly ctx: BatchContext,
+  ) {
+    this.buffers = Object.fromEntries(TABLE_NAMES.map((t) => [t, new TableBuffer(TABLES[t])])) as Record<
+      TableName,
+      TableBuffer
+    >;
+    this.state = this.fresh();
+  }
+
+  private fresh(poisoned: PoisonedSession[] = []): BatchCheckpoint {
+    return {
+      format: CHECKPOINT_FORMAT,
+      batchKey: this.batchKey,
+      checkpoint: 0,
+      nextSession: 0,
+      poisoned,
+      session: null,
+      totals: emptyTotals(),
+      tables: {},
+      raw: [],
     };
   }
-  for (const [table, tableRows] of Object.entries(result.rows)) rows[table as TableName].push(...tableRows);
-  const endMs = meta?.endMs ?? legacyMeta?.endMs ?? result.endMs;
-  rows.sessions.push({
-    session_id: ref.sessionId,
-    team_id: ref.teamId,
-    distinct_id: meta?.distinctId ?? legacyMeta?.distinctId ?? null,
-    start_time: startMs,
-    end_time: endMs,
-    duration_ms: Math.max(0, endMs - startMs),
-    active_ms: meta?.activeMs ?? null,
-    click_count: meta?.clickCount ?? null,
-    keypress_count: meta?.keypressCount ?? null,
-    mouse_activity_count: meta?.mouseActivityCount ?? null,
-    console_log_count: meta?.consoleLogCount ?? null,
-    console_warn_count: meta?.consoleWarnCount ?? null,
-    console_error_count: meta?.consoleErrorCount ?? null,
-    first_url: meta?.firstUrl ?? null,
-    urls: meta?.urls ?? [],
-    snapshot_source: meta?.snapshotSource ?? null,
-    snapshot_library: meta?.snapshotLibrary ?? null,
-    window_count: result.windowCount,
-    event_count: result.eventCount,
-    rrweb_bytes: result.rrwebBytes,
-    source_bytes: meta?.size ?? null,
-    generation: generationOf(generations.length > 0 ? generations : ['blob_v2']),
-    retention_period_days: meta?.retentionPeriodDays ?? null,
-    raw_blob_key: blob?.key ?? null,
-    raw_blob_sha256: blob?.sha256 ?? null,
-    raw_blob_bytes: blob?.bytes ?? null,
-    error_count: result.errors.length,
-    export_window_id: window.windowId,
-  });
-  for (const e of result.errors) {
-    rows.export_errors.push({
+
+  private async checkpoints(): Promise<Array<{ key: string; n: number }>> {
+    return (await this.deps.lake.list(this.prefix))
+      .map((o) => ({ key: o.key, n: checkpointOf(o.key) }))
+      .filter((c): c is { key: string; n: number } => c.n !== undefined)
+      .sort((a, b) => b.n - a.n);
+  }
+
+  /** The newest checkpoint this batch (same inputs) left; one from other inputs is removed and ignored. */
+  async latestCheckpoint(): Promise<BatchCheckpoint | undefined> {
+    const found = await this.checkpoints();
+    const newest = found[0];
+    if (!newest) return undefined;
+    const body = await this.deps.lake.get(newest.key);
+    const cp = body ? parseRecord<BatchCheckpoint>(body, CHECKPOINT_FORMAT, newest.key) : undefined;
+    if (cp?.batchKey === this.batchKey) return cp;
+    await this.deps.lake.delete(found.map((c) => c.key));
+    return undefined;
+  }
+
+  async run(from: BatchCheckpoint | undefined): Promise<ExportBatchResult> {
+    this.state = from ?? this.fresh();
+    emit('batch_started', {
+      batch: this.input.batchIndex,
+      partition: partitionId(this.partition),
+      sessions: this.input.sessions.length,
+      resumed_from: from?.checkpoint ?? null,
+    });
+    try {
+      await this.loop();
+    } catch (err) {
+      if (!(err instanceof ScheduleChangedError)) throw err;
+      // A session's segments changed under a resumed batch (new v1 files, say): start the batch over.
+      await this.rewind(0, this.fresh());
+      await this.loop();
+    }
+    await this.flush(null);
+    const record: BatchRecord = {
+      format: BATCH_FORMAT,
+      batchIndex: this.input.batchIndex,
+      batchKey: this.batchKey,
+      partition: this.partition,
+      totals: this.state.totals,
+      tables: this.state.tables,
+      raw: this.state.raw,
+    };
+    await this.deps.lake.put(batchDoneKey(this.prefix), Buffer.from(JSON.stringify(record)));
+    emit('batch_finished', { batch: this.input.batchIndex, ...record.totals });
+    return resultOf(record);
+  }
+
+  private async loop(): Promise<void> {
+    const { sessions } = this.input;
+    while (this.state.nextSession < sessions.length || this.state.session !== null) {
+      const resume = this.state.session;
+      const index = resume === null ? this.state.nextSession : this.state.nextSession - 1;
+      const ref = sessions[index]!;
+      if (resume === null) this.state.nextSession++;
+      this.state.session = null;
+      const meta = this.metas.get(ref.sessionId);
+      const poisoned = this.state.poisoned.find((p) => p.sessionId === ref.sessionId);
+      if (poisoned) this.failSession(ref, meta, poisoned);
+      else {
+        const startCheckpoint = this.state.checkpoint;
+        const marks = TABLE_NAMES.map((t) => this.buffers[t].rows);
+        try {
+          if (!meta) throw new Error(`PostHog's metadata for session ${ref.sessionId} disappeared during the export`);
+          const outcome = await exportSession(this.sessionContext(), ref, meta, resume ?? undefined);
+          this.addTotals(outcome.counters.eventsKept, outcome.counters, meta, outcome.blob);
+          emit('session_exported', {
+            batch: this.input.batchIndex,
+            session: ref.sessionId,
+            events: outcome.counters.eventsKept,
+            duplicates: outcome.counters.duplicates,
+            errors: outcome.counters.errors,
+            bytes_read: outcome.counters.bytesRead,
+          });
+        } catch (err) {
+          if (err instanceof FlushFailure) throw err.failure;
+          if (isBatchLevel(err)) throw err;
+          const reason = { sessionId: ref.sessionId, ...describeError(err) };
+          if (this.state.checkpoint === startCheckpoint) {
+            TABLE_NAMES.forEach((t, i) => this.buffers[t].truncate(marks[i]!));
+            this.failSession(ref, meta, reason);
+          } else {
+            // The session spanned checkpoints: go back to where it began and redo what followed, without it.
+            const restored = await this.loadCheckpoint(startCheckpoint);
+            await this.rewind(startCheckpoint, { ...restored, poisoned: [...this.state.poisoned, reason] });
+            continue;
+          }
+        }
+      }
+      this.ctx.progress?.({
+        batchIndex: this.input.batchIndex,
+        sessionsDone: this.state.nextSession,
+        sessions: sessions.length,
+        events: this.state.totals.events,
+        checkpoint: this.state.checkpoint,
+      });
+      if (this.bufferedBytes(0) >= this.deps.settings.bufferBytes) await this.flush(null);
+    }
+  }
+
+  private async loadCheckpoint(n: number): Promise<BatchCheckpoint> {
+    if (n === 0) return this.fresh();
+    const key = checkpointKey(this.prefix, n);
+    const body = await this.deps.lake.get(key);
+    if (!body) throw new MissingStagingError(`checkpoint ${key} vanished from staging`);
+    return parseRecord<BatchCheckpoint>(body, CHECKPOINT_FORMAT, key);
+  }
+
+  /**
+   * Continues from an earlier state: later checkpoints are removed, and data files that only the abandoned flushes
+   * wrote are deleted (a redo rewrites the others under the same names).
+   */
+  private async rewind(to: number, state: BatchCheckpoint): Promise<void> {
+    const kept = new Set(Object.values(state.tables).flatMap((f) => f?.map((r) => r.key) ?? []));
+    const abandoned = Object.values(this.state.tables)
+      .flatMap((f) => f?.map((r) => r.key) ?? [])
+      .filter((k) => !kept.has(k));
+    await this.deps.lake.delete([
+      ...(await this.checkpoints()).filter((c) => c.n > to).map((c) => c.key),
+      ...abandoned,
+    ]);
+    this.state = state;
+    for (const t of TABLE_NAMES) this.buffers[t].truncate(0);
+  }
+
+  private bufferedBytes(pendingRaw: number): number {
+    let n = pendingRaw;
+    for (const t of TABLE_NAMES) n += this.buffers[t].bytes;
+    return n;
+  }
+
+  private sessionContext(): SessionContext {
+    return {
+      deps: this.deps.fetch,
+      lake: this.deps.lake,
+      legacyTable: this.legacyTable,
+      partition: this.partition,
+      windowId: this.input.window.windowId,
+      configDigest: this.deps.configDigest,
+      limits: this.deps.settings,
+      signal: this.ctx.signal,
+      emit: (table, row) => this.buffers[table].append(row),
+      wantsFlush: (pendingRaw) => this.bufferedBytes(pendingRaw) >= this.deps.settings.bufferBytes,
+      checkpoint: (progress) =>
+        this.flush(progress).catch((err: unknown) => {
+          throw new FlushFailure(err);
+        }),
+      rawChunkKey: (sessionId, chunk) => rawChunkKey(this.prefix, sessionId, chunk),
+      report: (events) =>
+        this.ctx.progress?.({
+          batchIndex: this.input.batchIndex,
+          sessionsDone: this.state.nextSession - 1,
+          sessions: this.input.sessions.length,
+          events: this.state.totals.events + events,
+          checkpoint: this.state.checkpoint,
+        }),
+    };
+  }
+
+  private addTotals(
+    events: number,
+    counters: { duplicates: number; bytesRead: number; errors: number },
+    meta: SessionMetadata,
+    blob: RawBlobRecord | null,
+  ): void {
+    const t = this.state.totals;
+    t.sessions++;
+    t.events += events;
+    t.duplicates += counters.duplicates;
+    t.bytesRead += counters.bytesRead;
+    t.errors += counters.errors;
+    t.watermarkMs = Math.max(t.watermarkMs, meta.lastIngestedMs);
+    if (blob) this.state.raw.push(blob);
+  }
+
+  /** The `sessions` row and the `export_errors` row of a session that could not be exported. */
+  private failSession(ref: SessionRef, meta: SessionMetadata | undefined, reason: PoisonedSession): void {
+    const t = this.state.totals;
+    t.sessions++;
+    t.sessionsFailed++;
+    t.errors++;
+    t.errorsByClass[reason.errorClass] = (t.errorsByClass[reason.errorClass] ?? 0) + 1;
+    if (meta) t.watermarkMs = Math.max(t.watermarkMs, meta.lastIngestedMs);
+    const row: Row = {
+      ...metadataColumns(ref, meta),
+      status: 'failed',
+      source_blocks: meta && meta.blocks.length > 0 ? meta.blocks.length : null,
+      blocks_read: 0,
+      blocks_unreadable: 0,
+      events_read: 0,
+      duplicates_dropped: 0,
+      bytes_read: 0,
+      window_count: 0,
+      event_count: 0,
+      rrweb_bytes: 0,
+      generation: meta?.generation === 'legacy' ? 'legacy' : meta && meta.blocks.length === 0 ? 'blob_v1' : 'blob_v2',
+      raw_blob_key: null,
+      raw_blob_sha256: null,
+      raw_blob_bytes: null,
+      error_count: 1,
+      export_window_id: this.input.window.windowId,
+    };
+    emit('session_failed', {
+      batch: this.input.batchIndex,
+      session: ref.sessionId,
+      error_class: reason.errorClass,
+      message: reason.message,
+    });
+    this.buffers.sessions.append(row);
+    this.buffers.export_errors.append({
       session_id: ref.sessionId,
       team_id: ref.teamId,
-      export_window_id: window.windowId,
-      location: e.location,
-      error_class: e.errorClass,
-      message: e.message,
+      export_window_id: this.input.window.windowId,
+      location: `session ${ref.sessionId}`,
+      error_class: reason.errorClass,
+      message: reason.message,
       event_timestamp: null,
     });
   }
-  return {
-    partition,
-    rows,
-    blob,
-    events: result.eventCount,
-    errors: result.errors.length,
-    watermarkMs: ref.lastIngestedMs ?? 0,
-  };
-}
 
-async function loadSessionOutput(lake: LakeStore, key: string): Promise<SessionOutput | undefined> {
-  const body = await lake.get(key);
-  if (!body) return undefined;
-  try {
-    return JSON.parse(gunzipSync(body).toString('utf8')) as SessionOutput;
-  } catch {
-    // A staged record cut short by the crash is simply redone.
-    return undefined;
+  /**
+   * Writes every buffered row as one file per table, then the checkpoint that names them (and, mid-session, where
+   * the session stands). A crash between the two leaves files the retry rewrites byte for byte.
+   */
+  private async flush(session: (() => Promise<SessionProgress>) | null): Promise<void> {
+    const progress = session ? await session() : null;
+    const flushIndex = this.state.checkpoint;
+    for (const table of TABLE_NAMES) {
+      const buffer = this.buffers[table];
+      if (buffer.rows === 0) continue;
+      const rows = buffer.rows;
+      const body = await buffer.drain();
+      const key = tableFileKey(table, this.partition, this.batchKey, flushIndex);
+      await this.deps.lake.put(key, body);
+      const record: FileRecord = { key, rows, bytes: body.byteLength, sha256: sha256(body) };
+      (this.state.tables[table] ??= []).push(record);
+    }
+    if (progress === null && this.state.nextSession >= this.input.sessions.length) {
+      // The batch's last flush: the done record, written next, takes the place of a checkpoint.
+      this.state.checkpoint++;
+      return;
+    }
+    this.state.checkpoint++;
+    this.state.session = progress;
+    await this.deps.lake.put(
+      checkpointKey(this.prefix, this.state.checkpoint),
+      Buffer.from(JSON.stringify(this.state)),
+    );
+    this.state.session = null;
+    emit('batch_checkpoint', {
+      batch: this.input.batchIndex,
+      checkpoint: this.state.checkpoint,
+      in_session: progress?.sessionId ?? null,
+    });
   }
-}
-
-function compareRows(a: Row, b: Row): number {
-  const sa = String(a['session_id'] ?? '');
-  const sb = String(b['session_id'] ?? '');
-  if (sa !== sb) return sa < sb ? -1 : 1;
-  const qa = Number(a['seq'] ?? 0);
-  const qb = Number(b['seq'] ?? 0);
-  if (qa !== qb) return qa - qb;
-  const ia = Number(a['request_index'] ?? 0);
-  const ib = Number(b['request_index'] ?? 0);
-  if (ia !== ib) return ia - ib;
-  return String(a['location'] ?? '').localeCompare(String(b['location'] ?? ''));
 }

@@ -1,96 +1,102 @@
 /**
  * The activities the workflows call, bound to their dependencies once by the worker. Workflows import only the type
- * of `createActivities`; everything here may do I/O.
+ * of `createActivities`. Each activity heartbeats on a timer while it works (a listing query or a commit can take a
+ * while, and a worker that dies must be noticed within the heartbeat timeout), and ends with a classified failure:
+ * fatal ones (configuration) fail the run at once, the rest are retried.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { BatchRunner } from './batch-pool';
 import type { CommitInput, CommitResult } from './commit';
 import { commitWindow } from './commit';
-import type { BatchHeartbeat, ExportBatchInput, ExportBatchResult, ExportDeps } from './export-batch';
-import { exportBatch } from './export-batch';
-import type { ListPage, ListWindow } from './list-sessions';
-import { listSessionsPage } from './list-sessions';
+import type { ExportBatchInput, ExportBatchResult } from './export-batch';
+import { describeFailure, isCancellation } from './failures';
+import type { LakeStore } from './lake-store';
+import type { ListCursor, ListPage, ListWindow } from './listing';
+import { listSessionsPage } from './listing';
+import type { SourceSchema } from './source-schema';
 import type { VerifyInput, VerifyReport } from './verify';
 import { verifyLake } from './verify';
-import { NON_RETRYABLE_ERROR_TYPES } from '../workflows/failures';
+import { emit } from './telemetry';
 
-export interface ActivityDeps extends ExportDeps {
-  database: string;
-  decodeConcurrency: number;
+export interface ActivityDeps {
+  clickhouse: ClickHouseClient;
+  lake: LakeStore;
+  schema(): Promise<SourceSchema>;
+  batches: BatchRunner;
+  commit: { configDigest: string; orphanGraceMs: number; keepVersions: number };
 }
 
-function cancellationSignal(): AbortSignal | undefined {
+/** Heartbeats are cheap to call (the SDK throttles them to 0.8 × the timeout); this keeps them flowing. */
+const HEARTBEAT_EVERY_MS = 2_000;
+
+function context(): Context | undefined {
   try {
-    return Context.current().cancellationSignal;
+    return Context.current();
   } catch {
+    // Outside an activity (direct calls in tests) there is nothing to heartbeat to.
     return undefined;
   }
 }
 
-/** The sessions a previous attempt of this batch finished, from its last heartbeat. */
-function resumeDone(batchIndex: number): string[] {
+/**
+ * Runs `fn` with a heartbeat on a timer (carrying the latest details `fn` reported) and turns whatever it throws
+ * into an ApplicationFailure whose type and retryability come from failures.ts.
+ */
+async function activity<T>(fn: (report: (details: unknown) => void, signal?: AbortSignal) => Promise<T>): Promise<T> {
+  const ctx = context();
+  let details: unknown = null;
+  const timer = ctx ? setInterval(() => ctx.heartbeat(details), HEARTBEAT_EVERY_MS) : undefined;
   try {
-    const details = Context.current().info.heartbeatDetails as Partial<BatchHeartbeat> | undefined;
-    return details?.batchIndex === batchIndex && Array.isArray(details.done)
-      ? details.done.filter((d) => typeof d === 'string')
-      : [];
-  } catch {
-    return [];
-  }
-}
-
-function heartbeat(details: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // Outside an activity (direct calls in tests) there is nothing to heartbeat to.
-  }
-}
-
-/** Keeps bad-config failures from burning retries: they surface at once with their message. */
-async function classify<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
+    ctx?.heartbeat(details);
+    return await fn((d) => (details = d), ctx?.cancellationSignal);
   } catch (err) {
-    if (err instanceof Error && NON_RETRYABLE_ERROR_TYPES.includes(err.name)) {
-      throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true, cause: err });
-    }
-    throw err;
+    if (isCancellation(err) || err instanceof ApplicationFailure) throw err;
+    const f = describeFailure(err);
+    throw ApplicationFailure.create({ type: f.type, message: f.message, nonRetryable: f.fatal, cause: err as Error });
+  } finally {
+    if (timer) clearInterval(timer);
   }
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    async listSessions(input: {
-      window: ListWindow;
-      after: { teamId: number; sessionId: string } | null;
-      limit: number;
-    }): Promise<ListPage> {
-      return classify(async () =>
-        listSessionsPage(deps.clickhouse, input.window, input.after, input.limit, {
-          withLegacy: await deps.withLegacy(),
-          signal: cancellationSignal(),
+    async listSessions(input: { window: ListWindow; after: ListCursor | null; limit: number }): Promise<ListPage> {
+      return activity(async (_report, signal) => {
+        const page = await listSessionsPage(
+          deps.clickhouse,
+          await deps.schema(),
+          input.window,
+          input.after,
+          input.limit,
+          signal,
+        );
+        emit('listing_page', {
+          sessions: page.sessions.length,
+          skipped: page.skipped.reduce((n, s) => n + s.deleted + s.unsettled, 0),
+          rows_read: page.rowsRead,
+          more: page.next !== null,
+        });
+        return page;
+      });
+    },
+
+    async exportBatch(input: ExportBatchInput): Promise<ExportBatchResult> {
+      return activity((report, signal) => deps.batches.run(input, { signal, progress: report }));
+    },
+
+    async commitWindow(input: CommitInput): Promise<CommitResult> {
+      return activity((report) =>
+        commitWindow(deps.lake, input, {
+          ...deps.commit,
+          progress: (done, total) => report({ partitionsDone: done, partitions: total }),
         }),
       );
     },
 
-    async exportBatch(input: ExportBatchInput): Promise<ExportBatchResult> {
-      return classify(() =>
-        exportBatch(
-          deps,
-          input,
-          { heartbeat, signal: cancellationSignal(), resumeDone: resumeDone(input.batchIndex) },
-          deps.decodeConcurrency,
-        ),
-      );
-    },
-
-    async commitWindow(input: CommitInput): Promise<CommitResult> {
-      return classify(() => commitWindow(deps.lake, input));
-    },
-
     async verifyLake(input: VerifyInput): Promise<VerifyReport> {
-      return classify(() => verifyLake(deps, input, { heartbeat, signal: cancellationSignal() }));
+      return activity((report, signal) => verifyLake(deps, input, { heartbeat: report, signal }));
     },
   };
 }

@@ -1,13 +1,16 @@
 /**
- * One session's rrweb events → rows of the derived tables in lake-tables.ts.
+ * One session's rrweb events → rows of the derived tables in lake-tables.ts, as a stream.
  *
- * Pure and synchronous, so it can run in a worker thread: a single pass over the session's deduplicated,
- * timestamp-ordered events with a little state per window (current href and viewport, the open rage-click burst, the
- * latest pageview). It reads only fields posthog-js never compresses, so `cv` events need no decoding here — decoding
- * is most of the parse cost on real data (anchors.md §4(e)).
+ * Events arrive one at a time, deduplicated and in timestamp order, each with its `seq`. A little state per window
+ * (current href and viewport, the open rage-click burst, the latest pageviews) is all that is kept, so memory does not
+ * grow with the session. Rows leave through a sink in the order they were created, as soon as nothing can change them
+ * any more: most at once; a Click when its burst can no longer become a rage click (another click broke it, or a
+ * second passed); a pageview when the page after it has settled, because its time on page ends there. The state is
+ * plain data, so a batch can checkpoint a session mid-stream and continue it elsewhere.
  *
- * Recordings are untrusted: a field of the wrong type becomes null (or the row is skipped when nothing of it is
- * usable), an unknown enum number gets the name 'Unknown(N)', and nothing here throws for data.
+ * It reads only fields posthog-js never compresses, so `cv` events need no decoding here. Recordings are untrusted:
+ * a field of the wrong type becomes null (or the row is skipped when nothing of it is usable), an unknown enum number
+ * gets the name 'Unknown(N)', and nothing here throws for data.
  */
 import { EventType, IncrementalSource, MouseInteractions, PointerTypes } from '@rrweb/types';
 import { TEXT_CAP_CHARS } from './lake-tables';
@@ -19,33 +22,14 @@ export interface NormalizeSession {
   teamId: number;
 }
 
-export interface NormalizedEvent {
-  windowId: string;
-  /** May still carry cv-compressed string fields; never decoded here. */
-  event: RrwebEvent;
-  /** UTF-8 byte length of the event's line in the raw blob. */
-  bytes: number;
-}
-
 export type Row = Record<string, string | number | boolean | null | string[]>;
 
 type Value = Row[string];
 type TableRow<T extends TableName> = Record<ColumnName<T>, Value>;
 
-export interface SessionRows {
-  events: Row[];
-  clicks: Row[];
-  pageviews: Row[];
-  console_logs: Row[];
-  network_requests: Row[];
-  custom_events: Row[];
-  windowCount: number;
-  eventCount: number;
-  rrwebBytes: number;
-  /** Floored min/max event timestamp; both 0 for a session without events. */
-  startMs: number;
-  endMs: number;
-}
+export type DerivedTable = 'events' | 'clicks' | 'pageviews' | 'console_logs' | 'network_requests' | 'custom_events';
+
+export type RowSink = (table: DerivedTable, row: Row) => void;
 
 /** PostHog's click_count set (session-recording ingestion, §5 of posthog-replay-storage.md). */
 const CLICK_TYPES: ReadonlySet<number> = new Set([
@@ -92,21 +76,29 @@ const POINTER_TYPES: Readonly<Record<number, string>> = {
   [PointerTypes.Touch]: 'touch',
 };
 
+interface QueuedClick {
+  row: TableRow<'clicks'>;
+  ready: boolean;
+}
+
 interface RageBurst {
   x: number;
   y: number;
   timestamp: number;
-  /** Clicks waiting for the burst to reach RAGE_CLICK_COUNT; emptied once it has, as later ones are marked on arrival. */
-  pending: TableRow<'clicks'>[];
+  /** seq of Clicks waiting for the burst to reach RAGE_CLICK_COUNT; emptied once it has (or can no longer). */
+  pending: number[];
   rage: boolean;
 }
 
-interface Pageview {
+interface QueuedPageview {
+  /** Creation order; unlike seq it never changes when a Meta is collapsed into the row. */
+  id: number;
   windowId: string;
   timestamp: number;
   url: string;
   hasMeta: boolean;
   row: TableRow<'pageviews'>;
+  ready: boolean;
 }
 
 interface WindowState {
@@ -115,7 +107,30 @@ interface WindowState {
   viewportHeight: number | null;
   lastTimestamp: number;
   burst: RageBurst | null;
-  pageview: Pageview | null;
+  /** The window's latest pageview (still open to a collapse and to its time on page), and the one before it. */
+  lastPageview: number | null;
+  prevPageview: number | null;
+}
+
+/** Everything the normaliser carries from one event to the next: plain JSON, for checkpoints. */
+export interface NormalizerState {
+  windows: Array<[string, WindowState]>;
+  clicks: QueuedClick[];
+  pageviews: QueuedPageview[];
+  nextPageviewId: number;
+  eventCount: number;
+  rrwebBytes: number;
+  startMs: number;
+  endMs: number;
+}
+
+export interface NormalizedSummary {
+  windowCount: number;
+  eventCount: number;
+  rrwebBytes: number;
+  /** Floored min/max event timestamp; both 0 for a session without events. */
+  startMs: number;
+  endMs: number;
 }
 
 function asRecord(value: unknown): Record<string, unknown> | null {
@@ -191,89 +206,62 @@ function pointerType(value: unknown): string | null {
   return value === 'mouse' || value === 'pen' || value === 'touch' ? value : null;
 }
 
-/**
- * Normalises one session. `events` must be deduplicated and sorted by timestamp (the readers' dedupeAndSort), with
- * finite timestamps (the readers reject lines without one); `seq` is the index into this array.
- */
-export function normalizeSession(session: NormalizeSession, events: readonly NormalizedEvent[]): SessionRows {
-  const out: SessionRows = {
-    events: [],
-    clicks: [],
-    pageviews: [],
-    console_logs: [],
-    network_requests: [],
-    custom_events: [],
-    windowCount: 0,
-    eventCount: events.length,
-    rrwebBytes: 0,
-    startMs: 0,
-    endMs: 0,
-  };
-  const { sessionId: session_id, teamId: team_id } = session;
-  const windows = new Map<string, WindowState>();
-  const pageviews: Pageview[] = [];
-  let startMs = Infinity;
-  let endMs = -Infinity;
+export class SessionNormalizer {
+  private readonly windows: Map<string, WindowState>;
+  private readonly clicks: QueuedClick[];
+  private readonly pageviews: QueuedPageview[];
+  private nextPageviewId: number;
+  private eventCount: number;
+  private rrwebBytes: number;
+  private startMs: number;
+  private endMs: number;
+  /** Windows whose burst has Clicks waiting, or whose previous pageview waits for the latest to settle. */
+  private readonly waiting = new Set<string>();
 
-  const addPageview = (
-    w: WindowState,
-    windowId: string,
-    seq: number,
-    timestamp: number,
-    href: string,
-    trigger: 'meta' | '$pageview' | '$url_changed',
-  ): void => {
-    const prev = w.pageview;
-    const url = cap(href);
-    if (
-      prev !== null &&
-      withoutFragment(prev.url) === withoutFragment(url) &&
-      Math.abs(timestamp - prev.timestamp) <= PAGEVIEW_COLLAPSE_MS
-    ) {
-      if (trigger !== 'meta' && prev.hasMeta) return;
-      if (trigger === 'meta' && !prev.hasMeta) {
-        // The custom event came first; the row becomes the Meta's, which carries the viewport and the full href.
-        Object.assign(prev.row, {
-          seq,
-          timestamp,
-          url,
-          trigger,
-          viewport_width: w.viewportWidth,
-          viewport_height: w.viewportHeight,
-        });
-        Object.assign(prev, { timestamp, url, hasMeta: true });
-        return;
-      }
-    }
-    const row: TableRow<'pageviews'> = {
-      session_id,
-      team_id,
-      window_id: windowId === '' ? null : windowId,
-      seq,
-      timestamp,
-      url,
-      trigger,
-      same_url_as_previous: prev !== null && prev.url === url,
-      viewport_width: w.viewportWidth,
-      viewport_height: w.viewportHeight,
-      time_on_page_ms: 0,
+  constructor(
+    private readonly session: NormalizeSession,
+    private readonly sink: RowSink,
+    state?: NormalizerState,
+  ) {
+    this.windows = new Map(state?.windows ?? []);
+    this.clicks = state?.clicks ?? [];
+    this.pageviews = state?.pageviews ?? [];
+    this.nextPageviewId = state?.nextPageviewId ?? 0;
+    this.eventCount = state?.eventCount ?? 0;
+    this.rrwebBytes = state?.rrwebBytes ?? 0;
+    this.startMs = state?.startMs ?? Infinity;
+    this.endMs = state?.endMs ?? -Infinity;
+    for (const [id, w] of this.windows)
+      if ((w.burst?.pending.length ?? 0) > 0 || w.prevPageview !== null) this.waiting.add(id);
+  }
+
+  state(): NormalizerState {
+    return {
+      windows: [...this.windows],
+      clicks: this.clicks,
+      pageviews: this.pageviews,
+      nextPageviewId: this.nextPageviewId,
+      eventCount: this.eventCount,
+      rrwebBytes: this.rrwebBytes,
+      startMs: this.startMs,
+      endMs: this.endMs,
     };
-    const pageview: Pageview = { windowId, timestamp, url, hasMeta: trigger === 'meta', row };
-    w.pageview = pageview;
-    pageviews.push(pageview);
-    out.pageviews.push(row);
-  };
+  }
 
-  for (let seq = 0; seq < events.length; seq++) {
-    const item = events[seq];
-    if (item === undefined) continue;
-    const { windowId, event } = item;
+  /**
+   * One event, with its 0-based position in the session's deduplicated timestamp order and the byte length of its
+   * line in the raw blob. Events must come in timestamp order with finite timestamps (the readers guarantee both).
+   */
+  push(windowId: string, event: RrwebEvent, seq: number, bytes: number): void {
+    const { sessionId: session_id, teamId: team_id } = this.session;
     const timestamp = Math.floor(event.timestamp);
-    startMs = Math.min(startMs, timestamp);
-    endMs = Math.max(endMs, timestamp);
-    out.rrwebBytes += item.bytes;
+    this.eventCount++;
+    this.startMs = Math.min(this.startMs, timestamp);
+    this.endMs = Math.max(this.endMs, timestamp);
+    this.rrwebBytes += bytes;
+    if (this.waiting.size > 0) this.settle(timestamp);
 
-    let w = windows.get(windowId);
+    let w = this.windows.get(windowId);
     if (w === undefined) {
       w = {
         href: null,
@@ -281,9 +269,10 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
         viewportHeight: null,
         lastTimestamp: timestamp,
         burst: null,
-        pageview: null,
+        lastPageview: null,
+        prevPageview: null,
       };
-      windows.set(windowId, w);
+      this.windows.set(windowId, w);
     }
     w.lastTimestamp = Math.max(w.lastTimestamp, timestamp);
 
@@ -309,14 +298,28 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
       y: null,
       node_id: null,
       tag: null,
-      bytes: item.bytes,
+      bytes,
     };
-    out.events.push(row);
-    if (data === null) continue;
+    // Sinks copy values out, so the events row goes once the branches below have filled it in.
+    if (data !== null) this.derive(w, windowId, window_id, seq, timestamp, type, data, row);
+    this.sink('events', row);
+    this.release();
+  }
 
+  private derive(
+    w: WindowState,
+    windowId: string,
+    window_id: string | null,
+    seq: number,
+    timestamp: number,
+    type: EventType | null,
+    data: Record<string, unknown>,
+    row: TableRow<'events'>,
+  ): void {
+    const { sessionId: session_id, teamId: team_id } = this.session;
     if (type === EventType.IncrementalSnapshot) {
       const source = int32(data['source']) as IncrementalSource | null;
-      if (source === null) continue;
+      if (source === null) return;
       row.source = source;
       row.source_name = nameOf(IncrementalSource, source);
       row.node_id = int64(data['id']);
@@ -341,34 +344,38 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
       row.x = x;
       row.y = y;
 
-      if (source !== IncrementalSource.MouseInteraction) continue;
+      if (source !== IncrementalSource.MouseInteraction) return;
       const interaction = int32(data['type']) as MouseInteractions | null;
-      if (interaction === null) continue;
+      if (interaction === null) return;
       row.interaction_type = interaction;
       row.interaction_name = nameOf(MouseInteractions, interaction);
-      if (!CLICK_TYPES.has(interaction)) continue;
+      if (!CLICK_TYPES.has(interaction)) return;
 
-      const click: TableRow<'clicks'> = {
-        session_id,
-        team_id,
-        window_id,
-        seq,
-        timestamp,
-        interaction_type: interaction,
-        interaction_name: row.interaction_name,
-        x,
-        y,
-        node_id: row.node_id,
-        pointer_type: pointerType(data['pointerType']),
-        url: w.href,
-        is_rage_click: false,
+      const click: QueuedClick = {
+        row: {
+          session_id,
+          team_id,
+          window_id,
+          seq,
+          timestamp,
+          interaction_type: interaction,
+          interaction_name: row.interaction_name,
+          x,
+          y,
+          node_id: row.node_id,
+          pointer_type: pointerType(data['pointerType']),
+          url: w.href,
+          is_rage_click: false,
+        },
+        ready: true,
       };
-      out.clicks.push(click);
-      if (interaction !== MouseInteractions.Click) continue;
+      this.clicks.push(click);
+      if (interaction !== MouseInteractions.Click) return;
       if (x === null || y === null) {
         // posthog-js always has coordinates; a click without them cannot be placed in a burst.
+        this.endBurst(w);
         w.burst = null;
-        continue;
+        return;
       }
       const burst = w.burst;
       if (
@@ -380,29 +387,37 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
         burst.y = y;
         burst.timestamp = timestamp;
         if (burst.rage) {
-          click.is_rage_click = true;
+          click.row.is_rage_click = true;
         } else {
-          burst.pending.push(click);
+          click.ready = false;
+          burst.pending.push(seq);
+          this.waiting.add(windowId);
           if (burst.pending.length >= RAGE_CLICK_COUNT) {
-            for (const r of burst.pending) r.is_rage_click = true;
+            for (const c of this.pendingClicks(burst)) {
+              c.row.is_rage_click = true;
+              c.ready = true;
+            }
             burst.pending = [];
             burst.rage = true;
           }
         }
       } else {
-        w.burst = { x, y, timestamp, pending: [click], rage: false };
+        this.endBurst(w);
+        click.ready = false;
+        w.burst = { x, y, timestamp, pending: [seq], rage: false };
+        this.waiting.add(windowId);
       }
     } else if (type === EventType.Meta) {
       w.viewportWidth = int32(data['width']) ?? w.viewportWidth;
       w.viewportHeight = int32(data['height']) ?? w.viewportHeight;
       const href = typeof data['href'] === 'string' ? data['href'].trim() : '';
-      if (href === '') continue;
+      if (href === '') return;
       w.href = cap(href);
-      addPageview(w, windowId, seq, timestamp, href, 'meta');
+      this.addPageview(w, windowId, seq, timestamp, href, 'meta');
     } else if (type === EventType.Custom) {
       const tag = data['tag'];
       row.tag = text(tag);
-      out.custom_events.push({
+      this.sink('custom_events', {
         session_id,
         team_id,
         window_id,
@@ -411,12 +426,12 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
         tag: row.tag,
         payload_json: toJson(data['payload']),
       });
-      if (tag !== '$pageview' && tag !== '$url_changed') continue;
+      if (tag !== '$pageview' && tag !== '$url_changed') return;
       const payloadHref = asRecord(data['payload'])?.['href'];
       const href = typeof payloadHref === 'string' ? payloadHref.trim() : '';
-      if (href === '') continue;
+      if (href === '') return;
       w.href = cap(href);
-      addPageview(w, windowId, seq, timestamp, href, tag);
+      this.addPageview(w, windowId, seq, timestamp, href, tag);
     } else if (type === EventType.Plugin) {
       const plugin = data['plugin'];
       row.tag = text(plugin);
@@ -427,7 +442,7 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
         const frames = payload?.['trace'];
         const message = Array.isArray(items) ? joinCapped(items, ' ') : { text: '', truncated: false };
         const trace = Array.isArray(frames) ? joinCapped(frames, '\n') : null;
-        out.console_logs.push({
+        this.sink('console_logs', {
           session_id,
           team_id,
           window_id,
@@ -442,7 +457,7 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
         });
       } else if (plugin === 'rrweb/network@1') {
         const requests = payload?.['requests'];
-        if (!Array.isArray(requests)) continue;
+        if (!Array.isArray(requests)) return;
         const batchInitial = bool(payload?.['isInitial']);
         for (let i = 0; i < requests.length; i++) {
           const req = asRecord(requests[i]);
@@ -450,7 +465,7 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
           const requestBody = networkBody(req['requestBody']);
           const responseBody = networkBody(req['responseBody']);
           const requestTimestamp = finite(req['timestamp']);
-          out.network_requests.push({
+          this.sink('network_requests', {
             session_id,
             team_id,
             window_id,
@@ -485,23 +500,160 @@ export function normalizeSession(session: NormalizeSession, events: readonly Nor
     }
   }
 
-  // Time on page needs the next pageview, which only a later event reveals (and a collapse can still move).
-  const following = new Map<string, Pageview>();
-  for (let i = pageviews.length - 1; i >= 0; i--) {
-    const pv = pageviews[i];
-    if (pv === undefined) continue;
-    const next = following.get(pv.windowId);
-    const end = next?.timestamp ?? windows.get(pv.windowId)?.lastTimestamp ?? pv.timestamp;
-    pv.row.time_on_page_ms = Math.max(0, end - pv.timestamp);
-    following.set(pv.windowId, pv);
+  /** Flushes everything still waiting and returns the session's totals; the normaliser is done after this. */
+  finish(): NormalizedSummary {
+    for (const w of this.windows.values()) {
+      this.endBurst(w);
+      const last = this.pageview(w.lastPageview);
+      this.closePrevious(w);
+      if (last !== undefined) {
+        last.row.time_on_page_ms = Math.max(0, w.lastTimestamp - last.timestamp);
+        last.ready = true;
+        w.lastPageview = null;
+      }
+    }
+    this.waiting.clear();
+    this.release();
+    const empty = this.eventCount === 0;
+    return {
+      windowCount: this.windows.size,
+      eventCount: this.eventCount,
+      rrwebBytes: this.rrwebBytes,
+      startMs: empty ? 0 : this.startMs,
+      endMs: empty ? 0 : this.endMs,
+    };
   }
 
-  out.windowCount = windows.size;
-  if (events.length > 0) {
-    out.startMs = startMs;
-    out.endMs = endMs;
+  private pendingClicks(burst: RageBurst): QueuedClick[] {
+    const wanted = new Set(burst.pending);
+    return this.clicks.filter((c) => wanted.has(c.row.seq as number));
   }
-  return out;
+
+  /** A burst that can grow no further: its waiting Clicks are plain clicks. */
+  private endBurst(w: WindowState): void {
+    if (w.burst === null || w.burst.pending.length === 0) return;
+    for (const c of this.pendingClicks(w.burst)) c.ready = true;
+    w.burst.pending = [];
+  }
+
+  /** Time has moved on to `timestamp`: bursts and pageviews that nothing can change any more are released. */
+  private settle(timestamp: number): void {
+    for (const id of [...this.waiting]) {
+      const w = this.windows.get(id);
+      if (w === undefined) continue;
+      if (w.burst !== null && w.burst.pending.length > 0 && timestamp - w.burst.timestamp >= RAGE_TIMEOUT_MS)
+        this.endBurst(w);
+      const last = this.pageview(w.lastPageview);
+      if (last !== undefined && w.prevPageview !== null && timestamp - last.timestamp > PAGEVIEW_COLLAPSE_MS)
+        this.closePrevious(w);
+      if ((w.burst?.pending.length ?? 0) === 0 && w.prevPageview === null) this.waiting.delete(id);
+    }
+  }
+
+  private pageview(id: number | null): QueuedPageview | undefined {
+    return id === null ? undefined : this.pageviews.find((p) => p.id === id);
+  }
+
+  /** The previous pageview's page ends where the latest begins, which can no longer move. */
+  private closePrevious(w: WindowState): void {
+    const prev = this.pageview(w.prevPageview);
+    const last = this.pageview(w.lastPageview);
+    if (prev === undefined) return;
+    prev.row.time_on_page_ms = Math.max(0, (last?.timestamp ?? w.lastTimestamp) - prev.timestamp);
+    prev.ready = true;
+    w.prevPageview = null;
+  }
+
+  private addPageview(
+    w: WindowState,
+    windowId: string,
+    seq: number,
+    timestamp: number,
+    href: string,
+    trigger: 'meta' | '$pageview' | '$url_changed',
+  ): void {
+    const prev = this.pageview(w.lastPageview);
+    const url = cap(href);
+    if (
+      prev !== undefined &&
+      withoutFragment(prev.url) === withoutFragment(url) &&
+      Math.abs(timestamp - prev.timestamp) <= PAGEVIEW_COLLAPSE_MS
+    ) {
+      if (trigger !== 'meta' && prev.hasMeta) return;
+      if (trigger === 'meta' && !prev.hasMeta) {
+        // The custom event came first; the row becomes the Meta's, which carries the viewport and the full href.
+        Object.assign(prev.row, {
+          seq,
+          timestamp,
+          url,
+          trigger,
+          viewport_width: w.viewportWidth,
+          viewport_height: w.viewportHeight,
+        });
+        Object.assign(prev, { timestamp, url, hasMeta: true });
+        return;
+      }
+    }
+    const { sessionId: session_id, teamId: team_id } = this.session;
+    const row: TableRow<'pageviews'> = {
+      session_id,
+      team_id,
+      window_id: windowId === '' ? null : windowId,
+      seq,
+      timestamp,
+      url,
+      trigger,
+      same_url_as_previous: prev !== undefined && prev.url === url,
+      viewport_width: w.viewportWidth,
+      viewport_height: w.viewportHeight,
+      time_on_page_ms: 0,
+    };
+    // The page before the previous one has settled: its successor can no longer change.
+    this.closePrevious(w);
+    w.prevPageview = w.lastPageview;
+    const id = this.nextPageviewId++;
+    this.pageviews.push({ id, windowId, timestamp, url, hasMeta: trigger === 'meta', row, ready: false });
+    w.lastPageview = id;
+    if (w.prevPageview !== null) this.waiting.add(windowId);
+  }
+
+  /** Sends rows whose turn has come: each table's waiting rows leave in creation order, once ready. */
+  private release(): void {
+    let n = 0;
+    while (n < this.clicks.length && this.clicks[n]!.ready) this.sink('clicks', this.clicks[n++]!.row);
+    if (n > 0) this.clicks.splice(0, n);
+    n = 0;
+    while (n < this.pageviews.length && this.pageviews[n]!.ready) this.sink('pageviews', this.pageviews[n++]!.row);
+    if (n > 0) this.pageviews.splice(0, n);
+  }
+}
+
+export interface NormalizedEvent {
+  windowId: string;
+  /** May still carry cv-compressed string fields; never decoded here. */
+  event: RrwebEvent;
+  /** UTF-8 byte length of the event's line in the raw blob. */
+  bytes: number;
+}
+
+export type SessionRows = Record<DerivedTable, Row[]> & NormalizedSummary;
+
+/**
+ * A whole session at once, for callers that hold it in memory anyway. `events` must be deduplicated and sorted by
+ * timestamp; `seq` is the index into the array.
+ */
+export function normalizeSession(session: NormalizeSession, events: readonly NormalizedEvent[]): SessionRows {
+  const rows: Record<DerivedTable, Row[]> = {
+    events: [],
+    clicks: [],
+    pageviews: [],
+    console_logs: [],
+    network_requests: [],
+    custom_events: [],
+  };
+  const normalizer = new SessionNormalizer(session, (table, row) => rows[table].push(row));
+  events.forEach((e, seq) => normalizer.push(e.windowId, e.event, seq, e.bytes));
+  return { ...rows, ...normalizer.finish() };
 }
 
 function networkBody(value: unknown): { text: string | null; truncated: boolean } {

@@ -19,20 +19,14 @@
  * - `timestamp_ms`: epoch milliseconds as a safe-integer number or bigint, or a valid Date.
  * - `string_list`: an array of strings (possibly empty); elements may not be null.
  */
-import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { ColumnSource, SchemaElement } from 'hyparquet-writer';
 import packageJson from '../package.json';
-import type { ColumnSpec } from './lake-schema';
+import type { ColumnSpec, TableSpec } from './lake-schema';
+import { initZstd, zstdFrame } from './zstd';
 
 /** Large enough that every engine reads a file in few requests, small enough to keep one group's pages in memory. */
 export const DEFAULT_ROW_GROUP_SIZE = 100_000;
-
-/**
- * zstd's own default. On the real posthog-js fixture levels 6 and 9 shrink raw blobs by another 13–18 % but run at a
- * quarter to an eighth of the speed; gzip level 6 is both larger and slower than this.
- */
-const ZSTD_LEVEL = 3;
 
 /**
  * Keeps UUIDs and other identifiers exact in statistics while bounding the footer for long strings such as URLs.
@@ -44,8 +38,6 @@ const STATISTICS_TRUNCATE_LENGTH = 64;
 /** Readers such as parquet-mr parse `<application> version <semver>` and distrust statistics they cannot attribute. */
 const CREATED_BY = `replaylake version ${packageJson.version}`;
 
-export const RAW_BLOB_EXTENSION = '.jsonl.zst';
-
 /** A value that does not fit its column's type; retrying cannot fix it. */
 export class ParquetValueError extends TypeError {
   override readonly name = 'ParquetValueError';
@@ -56,29 +48,47 @@ export interface EncodeParquetOptions {
   rowGroupSize?: number;
 }
 
-let zstdReady: Promise<void> | undefined;
-
 /**
- * Loads the zstd WebAssembly module once per process. Concurrent callers share one promise; a failed load is
- * forgotten so the next call tries again instead of failing forever.
+ * One table's rows on their way into a Parquet file, held as column arrays of checked values. A row that does not fit
+ * the schema is refused whole at `append` (with the column named), so a buffer never holds half a row and encoding
+ * never fails on data. `bytes` is an estimate of what the buffer holds, for flush decisions.
  */
-export function initZstd(): Promise<void> {
-  zstdReady ??= zstdInit().catch((err: unknown) => {
-    zstdReady = undefined;
-    throw err;
-  });
-  return zstdReady;
-}
+export class TableBuffer {
+  private columns: unknown[][];
+  rows = 0;
+  bytes = 0;
 
-/**
- * Compresses a raw snapshot blob (`[windowId, event]` JSON lines) as one zstd frame, with its content size, for
- * {@link RAW_BLOB_EXTENSION}. The zstd CLI, DuckDB's read_json and ClickHouse's file() all read it. The work is
- * synchronous WebAssembly on the calling thread (about 100–200 MB/s of input), so large batches belong in a worker.
- */
-export async function compressRawBlob(jsonl: Buffer): Promise<Buffer> {
-  await initZstd();
-  const out = zstdCompress(jsonl, ZSTD_LEVEL);
-  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  constructor(readonly spec: TableSpec) {
+    this.columns = spec.columns.map(() => []);
+  }
+
+  append(row: Readonly<Record<string, unknown>>): void {
+    const values = this.spec.columns.map((col) => physicalValue(col, row[col.name], this.rows));
+    for (let c = 0; c < values.length; c++) {
+      const v = values[c];
+      this.columns[c]!.push(v);
+      this.bytes += typeof v === 'string' ? v.length + 8 : Array.isArray(v) ? 16 + v.join('').length : 8;
+    }
+    this.rows++;
+  }
+
+  /** Forgets every row after the first `rows` (a failed session's, say). */
+  truncate(rows: number): void {
+    if (rows >= this.rows) return;
+    for (const values of this.columns) values.length = rows;
+    this.rows = rows;
+    this.bytes = rows === 0 ? 0 : this.bytes;
+  }
+
+  /** Encodes the buffered rows as one single-row-group Parquet file and empties the buffer. */
+  async drain(): Promise<Uint8Array> {
+    const data = Object.fromEntries(this.spec.columns.map((col, c) => [col.name, this.columns[c]!]));
+    const rows = this.rows;
+    this.columns = this.spec.columns.map(() => []);
+    this.rows = 0;
+    this.bytes = 0;
+    return encodeChecked(this.spec.columns, data, Math.max(rows, 1));
+  }
 }
 
 /** Encodes rows (objects keyed by column name) as one Parquet file, built in memory. */
@@ -113,27 +123,37 @@ export async function encodeParquetColumns(
     names.add(col.name);
   }
   const rowCount = data[columns[0]!.name]?.length ?? 0;
-  const columnData: ColumnSource[] = columns.map((col) => {
+  const checked: Record<string, unknown[]> = {};
+  for (const col of columns) {
     const values = data[col.name];
     if (values === undefined) throw new RangeError(`no data for column ${col.name}`);
     if (values.length !== rowCount) {
       throw new RangeError(`column ${col.name} has ${values.length} values, expected ${rowCount}`);
     }
-    return {
-      name: col.name,
-      data: physicalValues(col, values),
-      // A page index on JSON would copy whole documents into the footer, and nobody filters on them.
-      columnIndex: col.type !== 'json',
-    };
-  });
+    checked[col.name] = values.map((v, i) => physicalValue(col, v, i));
+  }
+  return encodeChecked(columns, checked, rowGroupSize);
+}
 
+/** The encoder proper, over values physicalValue already checked and converted. */
+async function encodeChecked(
+  columns: readonly ColumnSpec[],
+  data: Readonly<Record<string, unknown[]>>,
+  rowGroupSize: number,
+): Promise<Uint8Array> {
+  const columnData: ColumnSource[] = columns.map((col) => ({
+    name: col.name,
+    data: data[col.name]!,
+    // A page index on JSON would copy whole documents into the footer, and nobody filters on them.
+    columnIndex: col.type !== 'json',
+  }));
   await initZstd();
   const writer = new ByteWriter();
   const pq = new ParquetWriter({
     writer,
     schema: [{ name: 'root', num_children: columns.length }, ...columns.flatMap((col) => schemaElements(col, false))],
     codec: 'ZSTD',
-    compressors: { ZSTD: (input) => zstdCompress(input, ZSTD_LEVEL) },
+    compressors: { ZSTD: zstdFrame },
     statistics: true,
     statisticsTruncateLength: STATISTICS_TRUNCATE_LENGTH,
     createdBy: CREATED_BY,
@@ -240,48 +260,30 @@ function toJsonText(value: unknown): string | undefined {
 }
 
 /**
- * Checks every value against the column type and converts it to what hyparquet-writer stores for it, so a bad value
+ * Checks one value against its column's type and converts it to what hyparquet-writer stores for it, so a bad value
  * fails with the column and row named instead of deep inside the encoder (or, for int64 numbers, silently rounded).
  */
-function physicalValues(col: ColumnSpec, values: readonly unknown[]): unknown[] {
-  const out = new Array<unknown>(values.length);
-  const fail = (i: number, expected: string): never => {
-    throw new ParquetValueError(`column ${col.name} row ${i}: expected ${expected}, got ${describe(values[i])}`);
+function physicalValue(col: ColumnSpec, v: unknown, row: number): unknown {
+  const fail = (expected: string): never => {
+    throw new ParquetValueError(`column ${col.name} row ${row}: expected ${expected}, got ${describe(v)}`);
   };
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) {
-      if (!col.nullable) fail(i, `a non-null ${col.type}`);
-      out[i] = null;
-      continue;
-    }
-    switch (col.type) {
-      case 'string':
-        out[i] = typeof v === 'string' ? v : fail(i, 'a string');
-        break;
-      case 'json':
-        out[i] = typeof v === 'string' ? v : (toJsonText(v) ?? fail(i, 'a JSON-serialisable value'));
-        break;
-      case 'int32':
-        out[i] = typeof v === 'number' && Number.isInteger(v) && (v | 0) === v ? v : fail(i, 'an int32');
-        break;
-      case 'int64':
-        out[i] = toInt64(v) ?? fail(i, 'an int64 (bigint, safe-integer number or decimal string)');
-        break;
-      case 'double':
-        out[i] = typeof v === 'number' ? v : fail(i, 'a number');
-        break;
-      case 'boolean':
-        out[i] = typeof v === 'boolean' ? v : fail(i, 'a boolean');
-        break;
-      case 'timestamp_ms':
-        out[i] = (typeof v === 'bigint' ? toInt64(v) : toEpochMs(v)) ?? fail(i, 'epoch ms or a valid Date');
-        break;
-      case 'string_list':
-        out[i] =
-          Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : fail(i, 'an array of non-null strings');
-        break;
-    }
+  if (v === null || v === undefined) return col.nullable ? null : fail(`a non-null ${col.type}`);
+  switch (col.type) {
+    case 'string':
+      return typeof v === 'string' ? v : fail('a string');
+    case 'json':
+      return typeof v === 'string' ? v : (toJsonText(v) ?? fail('a JSON-serialisable value'));
+    case 'int32':
+      return typeof v === 'number' && Number.isInteger(v) && (v | 0) === v ? v : fail('an int32');
+    case 'int64':
+      return toInt64(v) ?? fail('an int64 (bigint, safe-integer number or decimal string)');
+    case 'double':
+      return typeof v === 'number' ? v : fail('a number');
+    case 'boolean':
+      return typeof v === 'boolean' ? v : fail('a boolean');
+    case 'timestamp_ms':
+      return (typeof v === 'bigint' ? toInt64(v) : toEpochMs(v)) ?? fail('epoch ms or a valid Date');
+    case 'string_list':
+      return Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : fail('an array of non-null strings');
   }
-  return out;
 }

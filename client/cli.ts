@@ -2,77 +2,116 @@
  * `replaylake`: start, watch and verify exports on any Temporal, manage the nightly schedule, run a worker, and run
  * the whole thing on the local stack with `demo`. Configuration is parsed once here (see worker/config.ts).
  *
- * Exit codes: 0 done, 1 failed, 2 bad usage or configuration, 3 verify found problems.
+ * Exit codes: 0 done; 1 failed; 2 bad usage or configuration; 3 verify found problems; 4 completed with errors
+ * (some sessions failed or some recorded data was unreadable: see `export_errors`).
  */
-import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import type { VerifyReport } from '../activities/verify';
+import { StartupCheckError, checkConnections } from '../worker/checks';
 import type { BackfillInput, BackfillProgress } from '../workflows/backfill';
-import { exportWorkflowId } from '../workflows/backfill';
-import type { ExportProgress, ExportWindowInput, ExportWindowResult } from '../workflows/export-window';
+import { backfill } from '../workflows/backfill';
+import type { ExportProgress, ExportTotals, ExportWindowInput, ExportWindowResult } from '../workflows/export-window';
+import { exportProgressQuery, exportWindow } from '../workflows/export-window';
+import {
+  backfillDayWorkflowId,
+  backfillWorkflowId,
+  exportWorkflowId,
+  nightlyWorkflowId,
+  scheduleId,
+  verifyWorkflowId,
+} from '../workflows/ids';
+import { backfillProgressQuery } from '../workflows/backfill';
 import type { NightlyInput } from '../workflows/nightly';
-import { exportWindowId } from '../workflows/window';
+import { verifyWindow } from '../workflows/verify';
 import type { Config } from '../worker/config';
-import { ConfigError, loadConfig, redactConfig } from '../worker/config';
+import { ConfigError, exportOptions, loadConfig, redactConfig } from '../worker/config';
 import { createWorkerRuntime } from '../worker/runtime';
 import { UsageError, parseRange, parseTeams } from './dates';
 import { runDemo } from './demo';
 import { registerPlayCommand } from './play';
-import { START_POLICIES, connectClient } from './temporal';
+import { START_POLICIES, TemporalUnreachableError, connectClient, retrying, rootFailure } from './temporal';
+import packageJson from '../package.json';
 
-const EXIT = { ok: 0, failed: 1, usage: 2, verifyProblems: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, verifyProblems: 3, completedWithErrors: 4 } as const;
 
 interface Common {
   json?: boolean;
 }
 
+let jsonMode = false;
+
 function out(json: boolean | undefined, value: unknown, human: () => string): void {
   console.log(json ? JSON.stringify(value) : human());
 }
 
-/** Polls a workflow's `progress` query into a progress bar (on a terminal) until the result arrives. */
+/** Progress goes to stderr: a bar on a terminal, a plain line every few seconds otherwise. Results go to stdout. */
+function progressReporter(json: boolean | undefined) {
+  const tty = process.stderr.isTTY === true && !json;
+  const bar = tty
+    ? new SingleBar({ format: '{bar} {value}/{total} {label}', hideCursor: true, stream: process.stderr })
+    : undefined;
+  let started = false;
+  let lastLine = 0;
+  let lastNote = '';
+  return {
+    update(done: number, total: number, label: string) {
+      if (bar) {
+        if (!started) bar.start(Math.max(total, 1), done, { label });
+        started = true;
+        bar.setTotal(Math.max(total, 1));
+        bar.update(done, { label });
+      } else if (!json && Date.now() - lastLine >= 5_000) {
+        lastLine = Date.now();
+        console.error(`progress: ${done}/${total} ${label}`);
+      }
+    },
+    /** A retry in progress: said once per distinct message, so a long outage is one line, not hundreds. */
+    note(line: string) {
+      if (json || line === lastNote) return;
+      lastNote = line;
+      if (bar && started) bar.stop();
+      started = false;
+      console.error(line);
+    },
+    stop() {
+      if (started) bar?.stop();
+    },
+  };
+}
+
+/** Polls a workflow's progress query and its retrying activities until the result arrives. */
 async function follow<R, P>(
   handle: WorkflowHandle,
   json: boolean | undefined,
-  view: (p: P) => { done: number; total: number; label: string },
+  query: (h: WorkflowHandle) => Promise<P>,
+  view: (p: P) => { done: number; total: number; label: string; children?: string[] },
+  client: Client,
 ): Promise<R> {
-  const bar =
-    !json && process.stderr.isTTY
-      ? new SingleBar({ format: '{bar} {value}/{total} {label}', hideCursor: true, stream: process.stderr })
-      : undefined;
-  let started = false;
+  const reporter = progressReporter(json);
+  let ticks = 0;
   const timer = setInterval(() => {
-    handle
-      .query<P>('progress')
-      .then((p) => {
-        const v = view(p);
-        if (!bar) return;
-        if (!started) bar.start(Math.max(v.total, 1), v.done, { label: v.label });
-        started = true;
-        bar.setTotal(Math.max(v.total, 1));
-        bar.update(v.done, { label: v.label });
-      })
-      .catch(() => undefined);
+    void (async () => {
+      const p = await query(handle).catch(() => undefined);
+      if (p === undefined) return;
+      const v = view(p);
+      reporter.update(v.done, v.total, v.label);
+      if (ticks++ % 3 !== 0) return;
+      const handles = [handle, ...(v.children ?? []).map((id) => client.workflow.getHandle(id))];
+      for (const h of handles) {
+        for (const r of await retrying(h).catch(() => []))
+          reporter.note(`retrying ${r.activity} (attempt ${r.attempt}): ${r.message}`);
+      }
+    })();
   }, 1000);
   try {
     return (await handle.result()) as R;
   } finally {
     clearInterval(timer);
-    if (started) bar?.stop();
+    reporter.stop();
   }
-}
-
-function exportInput(config: Config, teams: number[], startMs: number, endMs: number): ExportWindowInput {
-  return {
-    teams,
-    startMs,
-    endMs,
-    settleHours: config.export.settleHours,
-    batchSize: config.export.batchSize,
-    parallelism: config.export.parallelism,
-  };
 }
 
 async function withClient<T>(fn: (client: Client, config: Config) => Promise<T>): Promise<T> {
@@ -85,8 +124,18 @@ async function withClient<T>(fn: (client: Client, config: Config) => Promise<T>)
   }
 }
 
+function describeTotals(t: ExportTotals): string {
+  return `${t.sessions} sessions (${t.sessionsFailed} failed), ${t.events} events, ${t.errors} problems recorded in export_errors`;
+}
+
+/** Exit code of an export that finished: 4 when anything was recorded as unreadable or failed. */
+function exitOf(t: ExportTotals): number {
+  return t.sessionsFailed > 0 || t.errors > 0 ? EXIT.completedWithErrors : EXIT.ok;
+}
+
 const program = new Command('replaylake')
   .description('Export PostHog session replays from self-hosted storage into a Parquet lake you own')
+  .version(packageJson.version, '-V, --version', 'print the version')
   .showHelpAfterError()
   .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
 
@@ -105,26 +154,33 @@ program
     const teams = parseTeams(opts.team);
     const { startMs, endMs } = parseRange(opts.from, opts.to);
     await withClient(async (client, config) => {
-      const windowId = exportWindowId(startMs, endMs, teams);
-      const handle = await client.workflow.start('exportWindow', {
+      const input: ExportWindowInput = { ...exportOptions(config), teams, startMs, endMs };
+      const handle = await client.workflow.start(exportWindow, {
         taskQueue: config.temporal.taskQueue,
-        workflowId: exportWorkflowId(windowId),
-        args: [exportInput(config, teams, startMs, endMs)],
+        workflowId: exportWorkflowId(startMs, endMs, teams),
+        args: [input],
         ...START_POLICIES,
       });
       if (!opts.wait) return out(opts.json, { workflowId: handle.workflowId }, () => `started ${handle.workflowId}`);
-      const result = await follow<ExportWindowResult, ExportProgress>(handle, opts.json, (p) => ({
-        done: p.batchesDone,
-        total: p.batchesStarted,
-        label: `${p.phase}: ${p.sessions} sessions, ${p.events} events`,
-      }));
+      const result = await follow<ExportWindowResult, ExportProgress>(
+        handle,
+        opts.json,
+        (h) => h.query(exportProgressQuery),
+        (p) => ({
+          done: p.batchesDone,
+          total: p.batchesStarted,
+          label: `${p.phase}: ${p.sessions} sessions, ${p.events} events`,
+        }),
+        client,
+      );
       out(
         opts.json,
         result,
         () =>
-          `exported ${result.windowId}: ${result.sessions} sessions, ${result.events} events, ${result.errors} errors recorded, ` +
-          `${result.partitions} partitions committed (${result.files} files; skipped ${result.deleted} deleted, ${result.unsettled} still live)`,
+          `exported ${result.windowId}: ${describeTotals(result)}; ${result.partitions} partitions committed ` +
+          `(${result.files} files; skipped ${result.deleted} deleted, ${result.unsettled} still live)`,
       );
+      process.exitCode = exitOf(result);
     });
   });
 
@@ -141,29 +197,38 @@ program
     const teams = parseTeams(opts.team);
     const { startMs, endMs } = parseRange(opts.from, opts.to);
     const concurrency = Number(opts.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100)
+    if (!/^\d+$/.test(opts.concurrency) || concurrency < 1 || concurrency > 100)
       throw new UsageError('--concurrency must be a whole number from 1 to 100');
     await withClient(async (client, config) => {
-      const { settleHours, batchSize, parallelism } = exportInput(config, teams, startMs, endMs);
-      const input: BackfillInput = { teams, startMs, endMs, settleHours, batchSize, parallelism, concurrency };
-      const handle = await client.workflow.start('backfill', {
+      const input: BackfillInput = { teams, startMs, endMs, concurrency, export: exportOptions(config) };
+      const id = backfillWorkflowId(startMs, endMs, teams);
+      const handle = await client.workflow.start(backfill, {
         taskQueue: config.temporal.taskQueue,
-        workflowId: `replaylake/backfill/${exportWindowId(startMs, endMs, teams)}`,
+        workflowId: id,
         args: [input],
         ...START_POLICIES,
       });
       if (!opts.wait) return out(opts.json, { workflowId: handle.workflowId }, () => `started ${handle.workflowId}`);
-      const result = await follow<BackfillProgress, BackfillProgress>(handle, opts.json, (p) => ({
-        done: p.daysDone,
-        total: p.daysTotal,
-        label: `days (${p.done.sessions} sessions; running ${p.running.join(', ') || '-'})`,
-      }));
+      const result = await follow<BackfillProgress, BackfillProgress>(
+        handle,
+        opts.json,
+        (h) => h.query(backfillProgressQuery),
+        (p) => ({
+          done: p.daysDone,
+          total: p.daysTotal,
+          label: `days (${p.done.sessions} sessions; running ${p.running.join(', ') || '-'})`,
+          children: p.running.map((day) => backfillDayWorkflowId(id, day)),
+        }),
+        client,
+      );
       out(
         opts.json,
         result,
         () =>
-          `backfilled ${result.done.days} of ${result.daysTotal} days: ${result.done.sessions} sessions, ${result.done.events} events`,
+          `backfilled ${result.done.days} of ${result.daysTotal} days: ${result.done.sessions} sessions ` +
+          `(${result.done.sessionsFailed} failed), ${result.done.events} events, ${result.done.errors} problems recorded`,
       );
+      process.exitCode = result.done.sessionsFailed > 0 || result.done.errors > 0 ? EXIT.completedWithErrors : EXIT.ok;
     });
   });
 
@@ -177,39 +242,47 @@ program
   .action(async (opts: Common & { team: string[]; from: string; to?: string }) => {
     const teams = parseTeams(opts.team);
     const { startMs, endMs } = parseRange(opts.from, opts.to);
-    const report = await withClient(
-      async (client, config) =>
-        client.workflow.execute('verifyWindow', {
-          taskQueue: config.temporal.taskQueue,
-          workflowId: `replaylake/verify/${exportWindowId(startMs, endMs, teams)}`,
-          args: [{ teams, startMs, endMs }],
-          ...START_POLICIES,
-        }) as Promise<VerifyReport>,
+    const report = await withClient(async (client, config) =>
+      client.workflow.execute(verifyWindow, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: verifyWorkflowId(startMs, endMs, teams),
+        args: [{ teams, startMs, endMs }],
+        ...START_POLICIES,
+      }),
     );
     out(opts.json, report, () => describeVerify(report));
     process.exitCode = report.ok ? EXIT.ok : EXIT.verifyProblems;
   });
 
 export function describeVerify(report: VerifyReport): string {
-  const lines = report.partitions.map(
-    (p) =>
+  const lines = report.partitions.map((p) => {
+    const recorded =
+      p.recorded.failed_sessions + p.recorded.unreadable_blocks > 0
+        ? `; recorded: ${p.recorded.failed_sessions} failed sessions, ${p.recorded.unreadable_blocks} unreadable blocks`
+        : '';
+    return (
       `${p.problems.length === 0 ? 'ok     ' : 'PROBLEM'} ${p.partition}: ${p.sessions.lake} sessions (source ${p.sessions.source ?? '?'}), ` +
-      `${p.events.manifest} events, ${p.files.checked} files checked${p.problems.map((x) => `\n        ${x}`).join('')}`,
-  );
+      `${p.events.manifest} events, ${p.files.checked} files checked${recorded}${p.problems.map((x) => `\n        ${x}`).join('')}`
+    );
+  });
   return `${lines.join('\n')}\nverify: ${report.ok ? 'ok' : `${report.problems} problem(s)`}`;
 }
 
 program
   .command('status <workflowId>')
-  .description("show a run's state and live progress")
+  .description("show a run's state, live progress, and why it is retrying")
   .option('--json', 'machine-readable output')
   .action(async (workflowId: string, opts: Common) => {
     await withClient(async (client) => {
       const handle = client.workflow.getHandle(workflowId);
       const d = await handle.describe();
-      const progress: unknown =
-        d.status.name === 'RUNNING' ? await handle.query<unknown>('progress').catch(() => null) : null;
-      const result: unknown = d.status.name === 'COMPLETED' ? await handle.result().catch(() => null) : null;
+      const running = d.status.name === 'RUNNING';
+      const progress: unknown = running ? await handle.query<unknown>('progress').catch(() => null) : null;
+      const retries = running ? await retrying(handle).catch(() => []) : [];
+      let result: unknown = null;
+      let failure: ReturnType<typeof rootFailure> | null = null;
+      if (d.status.name === 'COMPLETED') result = await handle.result().catch(() => null);
+      if (d.status.name === 'FAILED') failure = await handle.result().then(() => null, rootFailure);
       const view = {
         workflowId,
         type: d.type,
@@ -217,21 +290,24 @@ program
         startTime: d.startTime,
         closeTime: d.closeTime ?? null,
         progress,
+        retrying: retries,
+        failure,
         result,
       };
-      out(
-        opts.json,
-        view,
-        () =>
-          `${workflowId} (${d.type}): ${d.status.name}${progress ? `\nprogress: ${JSON.stringify(progress)}` : ''}${result ? `\nresult: ${JSON.stringify(result)}` : ''}`,
+      out(opts.json, view, () =>
+        [
+          `${workflowId} (${d.type}): ${d.status.name}`,
+          ...(progress ? [`progress: ${JSON.stringify(progress)}`] : []),
+          ...retries.map((r) => `retrying ${r.activity} (attempt ${r.attempt}): ${r.message}`),
+          ...(failure ? [`failed: ${failure.type}: ${failure.message}`] : []),
+          ...(result ? [`result: ${JSON.stringify(result)}`] : []),
+        ].join('\n'),
       );
-      if (d.status.name === 'FAILED' || d.status.name === 'TERMINATED' || d.status.name === 'TIMED_OUT')
-        process.exitCode = EXIT.failed;
+      if (failure || d.status.name === 'TERMINATED' || d.status.name === 'TIMED_OUT') process.exitCode = EXIT.failed;
     });
   });
 
 const schedule = program.command('schedule').description('the nightly export schedule (a Temporal Schedule)');
-const scheduleId = (teams: number[]) => `replaylake-nightly-teams-${teams.join('-')}`;
 const idOption = () => new Option('--id <scheduleId>', 'schedule id (default: derived from --team)');
 function resolveScheduleId(opts: { id?: string; team?: string[] }): string {
   if (opts.id) return opts.id;
@@ -251,12 +327,7 @@ schedule
     if (!m || Number(m[1]) > 23 || Number(m[2]) > 59)
       throw new UsageError(`--at must be a UTC time as HH:MM, got ${JSON.stringify(opts.at)}`);
     await withClient(async (client, config) => {
-      const input: NightlyInput = {
-        teams,
-        settleHours: config.export.settleHours,
-        batchSize: config.export.batchSize,
-        parallelism: config.export.parallelism,
-      };
+      const input: NightlyInput = { teams, export: exportOptions(config) };
       const id = scheduleId(teams);
       await client.schedule.create({
         scheduleId: id,
@@ -265,7 +336,7 @@ schedule
           type: 'startWorkflow',
           workflowType: 'nightlyExport',
           taskQueue: config.temporal.taskQueue,
-          workflowId: `replaylake/nightly/teams-${teams.join('-')}`,
+          workflowId: nightlyWorkflowId(teams),
           args: [input],
         },
         policies: {
@@ -321,11 +392,26 @@ for (const [verb, description] of [
 
 program
   .command('worker')
-  .description('run a worker: polls the task queue, runs exports; stops gracefully on SIGTERM/SIGINT')
+  .description(
+    'run a worker: checks that it reaches ClickHouse, the blob store and the lake, then polls the task queue; ' +
+      'SIGTERM/SIGINT stop it after running activities finish',
+  )
   .action(async () => {
     const config = loadConfig();
     console.error(`worker: config ${JSON.stringify(redactConfig(config))}`);
     const runtime = await createWorkerRuntime(config);
+    try {
+      const checks = await checkConnections(runtime.connections, {
+        clickhouseUrl: config.clickhouse.url,
+        database: config.clickhouse.database,
+        lakeUri: config.lake.uri,
+        sourceEndpoint: config.source.s3.endpoint ?? 'AWS S3',
+      });
+      console.error(`worker: ClickHouse ${checks.clickhouse}; blob store ${checks.source}; lake ${checks.lake}`);
+    } catch (err) {
+      await runtime.close();
+      throw err;
+    }
     const stop = () => {
       console.error('worker: shutting down, letting running activities finish');
       runtime.worker.shutdown();
@@ -353,16 +439,28 @@ program
 
 registerPlayCommand(program);
 
-program.parseAsync().catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof ConfigError) {
-    console.error(`replaylake: ${err.message}`);
-    process.exitCode = EXIT.usage;
-  } else if (err instanceof WorkflowFailedError) {
-    const cause = err.cause instanceof Error ? err.cause.message : String(err.cause);
-    console.error(`replaylake: workflow failed: ${cause}`);
-    process.exitCode = EXIT.failed;
-  } else {
-    console.error(`replaylake: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = EXIT.failed;
+program.hook('preAction', (_root, action) => {
+  jsonMode = action.opts<Common>().json === true;
+});
+
+/** One line for the terminal, or one JSON object under --json, and the exit code the error deserves. */
+function report(err: unknown): number {
+  let code: number = EXIT.failed;
+  let type = err instanceof Error ? err.name : 'Error';
+  let message = err instanceof Error ? err.message : String(err);
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof StartupCheckError) code = EXIT.usage;
+  else if (err instanceof TemporalUnreachableError) code = EXIT.failed;
+  else if (err instanceof Error && err.name === 'WorkflowFailedError') {
+    const root = rootFailure(err);
+    type = root.type;
+    message = `the run failed: ${root.message}`;
+    code = root.fatal ? EXIT.usage : EXIT.failed;
   }
+  if (jsonMode) console.log(JSON.stringify({ error: { type, message } }));
+  else console.error(`replaylake: ${message}`);
+  return code;
+}
+
+program.parseAsync().catch((err: unknown) => {
+  process.exitCode = report(err);
 });

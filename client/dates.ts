@@ -1,5 +1,5 @@
 /** Command-line dates: whole UTC days, validated with messages that say what to type instead. */
-import { DAY_MS, dayStart } from '../workflows/window';
+import { DAY_MS, dayStart } from '../common/windows';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -22,6 +22,7 @@ export function parseRange(from: string, to: string | undefined): { startMs: num
   return { startMs, endMs };
 }
 
+/** Team ids are PostHog project ids: decimal digits only (Number() would read '', '0x10' and '1e3' as numbers). */
 export function parseTeams(values: readonly string[]): number[] {
   if (values.length === 0) throw new UsageError('give at least one --team <id>');
   return [
@@ -29,9 +30,12 @@ export function parseTeams(values: readonly string[]): number[] {
       values
         .flatMap((v) => v.split(','))
         .map((v) => {
-          const n = Number(v.trim());
-          if (!Number.isSafeInteger(n) || n < 0)
-            throw new UsageError(`--team must be a PostHog team (project) id, got ${JSON.stringify(v)}`);
+          const text = v.trim();
+          const n = Number(text);
+          if (!/^\d{1,15}$/.test(text) || !Number.isSafeInteger(n))
+            throw new UsageError(
+              `--team must be a PostHog team (project) id in decimal digits, got ${JSON.stringify(v)}`,
+            );
           return n;
         }),
     ),

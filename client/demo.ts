@@ -14,7 +14,9 @@ import { TEAMS, sampleRange } from '../infra/sample/plan';
 import { stackUp } from '../infra/stack';
 import type { ExportWindowResult } from '../workflows/export-window';
 import type { NightlyInput } from '../workflows/nightly';
-import { loadConfig } from '../worker/config';
+import { nightlyExport } from '../workflows/nightly';
+import { verifyWindow } from '../workflows/verify';
+import { exportOptions, loadConfig } from '../worker/config';
 import { createWorkerRuntime } from '../worker/runtime';
 import { COOKBOOK, recipeSql } from './cookbook';
 import { UsageError } from './dates';
@@ -57,24 +59,22 @@ export async function runDemo(opts: { sessions: number; json: boolean }): Promis
       // The nightly run as the schedule would start it one settle period after the sample day.
       const input: NightlyInput = {
         teams,
-        settleHours: config.export.settleHours,
-        batchSize: config.export.batchSize,
-        parallelism: config.export.parallelism,
+        export: exportOptions(config),
         scheduledMs: day.endMs + config.export.settleHours * 3_600_000 + 3_600_000,
       };
       say(`export: nightly workflow for ${options.start}, teams ${teams.join(', ')}`);
-      const exported = (await client.workflow.execute('nightlyExport', {
+      const exported = await client.workflow.execute(nightlyExport, {
         taskQueue: config.temporal.taskQueue,
         workflowId: `replaylake/demo/nightly-${options.start}`,
         args: [input],
         ...START_POLICIES,
-      })) as ExportWindowResult;
-      const verify = (await client.workflow.execute('verifyWindow', {
+      });
+      const verify = await client.workflow.execute(verifyWindow, {
         taskQueue: config.temporal.taskQueue,
         workflowId: `replaylake/demo/verify-${options.start}`,
         args: [{ teams, startMs: day.startMs, endMs: day.endMs }],
         ...START_POLICIES,
-      })) as VerifyReport;
+      });
       return { exported, verify };
     });
 

@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { openLakeStore } from '../activities/lake-store';
 import type { LakeStore } from '../activities/lake-store';
 import { loadConfig } from '../worker/config';
-import { s3ClientConfig } from '../worker/runtime';
+import { s3ClientConfig } from '../activities/connections';
 import { UsageError } from './dates';
 import { loadSession } from './play/load';
 import { exportedPage } from './play/page';
@@ -37,7 +37,7 @@ function openLake(lake: string | undefined): LakeStore {
   // Playing reads the lake only: stand-ins satisfy the ClickHouse and source settings so that a machine configured
   // for nothing but the lake can play; the rest of the returned config is never used.
   const config = loadConfig(process.env, {
-    clickhouse: { url: 'chdb:///unused-by-play' },
+    clickhouse: { url: 'http://unused-by-play.invalid' },
     source: { s3: {} },
     ...(lake ? { lake: { uri: lake } } : {}),
   });

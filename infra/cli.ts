@@ -1,12 +1,12 @@
 /** `npm run stack:up|down|status`: manage the local stack. */
 import { Command } from 'commander';
 import { MissingToolError } from './binaries';
-import { describeStatus, stackDown, stackStatus, stackUp } from './stack';
+import { describeStatus, stackDown, stackRunning, stackStatus, stackUp } from './stack';
 
 const log = (line: string) => console.log(line);
 
 const program = new Command('stack')
-  .description('Start, stop and inspect the local Temporal + MinIO + chDB stack on 127.0.0.1')
+  .description('Start, stop and inspect the local Temporal + MinIO + ClickHouse (chDB over HTTP) stack on 127.0.0.1')
   .showHelpAfterError();
 
 program
@@ -31,12 +31,19 @@ program
   .action((opts: { json?: boolean }) => {
     const status = stackStatus();
     if (opts.json) {
-      const redacted = status.state ? { ...status.state, minio: { ...status.state.minio, secretKey: '***' } } : null;
-      console.log(JSON.stringify({ temporal: status.temporal, minio: status.minio, state: redacted }, null, 2));
+      const redacted = status.state
+        ? {
+            ...status.state,
+            minio: { ...status.state.minio, secretKey: '***' },
+            clickhouse: { ...status.state.clickhouse, password: '***' },
+          }
+        : null;
+      const { temporal, minio, clickhouse } = status;
+      console.log(JSON.stringify({ temporal, minio, clickhouse, state: redacted }, null, 2));
     } else {
       for (const line of describeStatus(status)) console.log(line);
     }
-    process.exitCode = status.temporal === 'running' && status.minio === 'running' ? 0 : 3;
+    process.exitCode = stackRunning(status) ? 0 : 3;
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -1,6 +1,7 @@
 /**
- * The local stack: a real Temporal dev server, a real MinIO and a chDB data directory with PostHog's schema, all on
- * 127.0.0.1. Servers run detached in their own process groups so that `down` can stop them and everything they spawn.
+ * The local stack: a real Temporal dev server, a real MinIO and a chDB data directory with PostHog's schema served
+ * over ClickHouse's HTTP interface, all on 127.0.0.1. Servers run detached in their own process groups so that `down`
+ * can stop them and everything they spawn.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -8,11 +9,13 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, unlin
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { createClient } from '@clickhouse/client';
 import { Connection } from '@temporalio/client';
-import { applyPostHogSchema, openChdbClient } from './clickhouse/posthog-schema';
+import { applyPostHogSchema } from './clickhouse/posthog-schema';
+import { serveProcess } from './clickhouse/serve-process';
 import { MINIO, TEMPORAL_CLI, binaryVersion, ensureBinary } from './binaries';
 import type { StackState } from './state';
-import { readState, stackRoot, statePath, writeState } from './state';
+import { UnreadableStateError, readState, recordedProcesses, stackRoot, statePath, writeState } from './state';
 
 type Log = (line: string) => void;
 
@@ -109,21 +112,47 @@ async function minioReady(endpoint: string): Promise<boolean> {
   return res.ok;
 }
 
+async function clickhouseReady(url: string): Promise<boolean> {
+  const res = await fetch(`${url}/ping`);
+  return res.ok && (await res.text()) === 'Ok.\n';
+}
+
 export type ServiceHealth = 'running' | 'stopped';
 
 export interface StackStatus {
   state: StackState | undefined;
   temporal: ServiceHealth;
   minio: ServiceHealth;
+  clickhouse: ServiceHealth;
 }
 
 export function stackStatus(root = stackRoot()): StackStatus {
   const state = readState(root);
+  const health = (pid: number | undefined): ServiceHealth =>
+    pid !== undefined && isAlive(pid) ? 'running' : 'stopped';
   return {
     state,
-    temporal: state && isAlive(state.temporal.pid) ? 'running' : 'stopped',
-    minio: state && isAlive(state.minio.pid) ? 'running' : 'stopped',
+    temporal: health(state?.temporal.pid),
+    minio: health(state?.minio.pid),
+    clickhouse: health(state?.clickhouse.pid),
   };
+}
+
+export function stackRunning(status: StackStatus): boolean {
+  return status.temporal === 'running' && status.minio === 'running' && status.clickhouse === 'running';
+}
+
+/** The stack's status; a state file this version cannot read is retired first, stopping what it records. */
+async function readStateOrStopStale(root: string, log: Log): Promise<StackStatus> {
+  try {
+    return stackStatus(root);
+  } catch (err) {
+    if (!(err instanceof UnreadableStateError)) throw err;
+    log(`${statePath(root)} is from another version of replaylake; stopping the processes it records`);
+    await stopProcesses(recordedProcesses(root), log);
+    rmSync(statePath(root), { force: true });
+    return stackStatus(root);
+  }
 }
 
 /** Serialises concurrent up/down calls on one stack directory. */
@@ -145,12 +174,12 @@ function withLock<T>(root: string, fn: () => Promise<T>): Promise<T> {
 /** Starts whatever is not running; a running, healthy stack is left exactly as it is. */
 export function stackUp(log: Log, root = stackRoot()): Promise<StackState> {
   return withLock(root, async () => {
-    const current = stackStatus(root);
-    if (current.state && current.temporal === 'running' && current.minio === 'running') {
+    const current = await readStateOrStopStale(root, log);
+    if (current.state && stackRunning(current)) {
       log(`stack already running (state: ${statePath(root)})`);
       return current.state;
     }
-    if (current.state) await stopProcesses(current.state, log);
+    if (current.state) await stopProcesses(stackProcesses(current.state), log);
 
     const temporalBin = await ensureBinary(TEMPORAL_CLI, log);
     const minioBin = await ensureBinary(MINIO, log);
@@ -162,12 +191,16 @@ export function stackUp(log: Log, root = stackRoot()): Promise<StackState> {
     const previous = current.state?.minio;
     const accessKey = previous?.accessKey ?? `replaylake-${randomBytes(4).toString('hex')}`;
     const secretKey = previous?.secretKey ?? randomBytes(24).toString('base64url');
+    // Kept across restarts, like MinIO's, so that a password someone took from state.json keeps working.
+    const clickhouseUser = current.state?.clickhouse.user ?? 'default';
+    const clickhousePassword = current.state?.clickhouse.password ?? randomBytes(24).toString('base64url');
 
     const taken = new Set<number>();
     const temporalPort = await choosePort(7233, taken);
     const uiPort = await choosePort(8233, taken);
     const minioPort = await choosePort(9000, taken);
     const consolePort = await choosePort(9001, taken);
+    const clickhousePort = await choosePort(8123, taken);
 
     const temporalLog = join(root, 'logs', 'temporal.log');
     const dbFile = join(dirs.temporal, 'dev.db');
@@ -214,8 +247,19 @@ export function stackUp(log: Log, root = stackRoot()): Promise<StackState> {
       { ...process.env, MINIO_ROOT_USER: accessKey, MINIO_ROOT_PASSWORD: secretKey, MINIO_BROWSER: 'on' },
     );
 
+    const clickhouseLog = join(root, 'logs', 'clickhouse.log');
+    const clickhouseUrl = `http://127.0.0.1:${clickhousePort}`;
+    log(`starting chDB over ClickHouse's HTTP interface on ${clickhouseUrl}`);
+    const serve = serveProcess({
+      dataDir: dirs.chdb,
+      port: clickhousePort,
+      user: clickhouseUser,
+      password: clickhousePassword,
+    });
+    const clickhousePid = startDetached(serve.command, serve.args, clickhouseLog, serve.env);
+
     const state: StackState = {
-      version: 1,
+      version: 2,
       root,
       temporal: {
         pid: temporalPid,
@@ -238,7 +282,14 @@ export function stackUp(log: Log, root = stackRoot()): Promise<StackState> {
         dataDir: dirs.minio,
         buckets: { ...DEFAULT_BUCKETS },
       },
-      chdb: { dataDir: dirs.chdb },
+      clickhouse: {
+        pid: clickhousePid,
+        log: clickhouseLog,
+        url: clickhouseUrl,
+        user: clickhouseUser,
+        password: clickhousePassword,
+        dataDir: dirs.chdb,
+      },
     };
     // Written before the readiness checks so that a failed start can still be torn down by `down`.
     writeState(state);
@@ -247,7 +298,8 @@ export function stackUp(log: Log, root = stackRoot()): Promise<StackState> {
       await waitFor('Temporal', temporalLog, temporalPid, () => temporalReady(state.temporal.address));
       await waitFor('MinIO', minioLog, minioPid, () => minioReady(endpoint));
       await createBuckets(state);
-      const clickhouse = openChdbClient(dirs.chdb);
+      await waitFor('ClickHouse (chDB over HTTP)', clickhouseLog, clickhousePid, () => clickhouseReady(clickhouseUrl));
+      const clickhouse = createClient({ url: clickhouseUrl, username: clickhouseUser, password: clickhousePassword });
       try {
         // As if RECORDINGS_TTL_WEEKS were raised to ten years: the sample's legacy rows are older than PostHog's 3-week default.
         await applyPostHogSchema(clickhouse, 'default', { legacyRecordingTtlWeeks: 520 });
@@ -255,11 +307,13 @@ export function stackUp(log: Log, root = stackRoot()): Promise<StackState> {
         await clickhouse.close();
       }
     } catch (err) {
-      await stopProcesses(state, log);
+      await stopProcesses(stackProcesses(state), log);
       rmSync(statePath(root), { force: true });
       throw err;
     }
-    log(`stack up: Temporal ${state.temporal.address}, MinIO ${endpoint}, chDB ${dirs.chdb}`);
+    log(
+      `stack up: Temporal ${state.temporal.address}, MinIO ${endpoint}, ClickHouse ${clickhouseUrl} (chDB ${dirs.chdb})`,
+    );
     return state;
   });
 }
@@ -279,11 +333,16 @@ async function createBuckets(state: StackState): Promise<void> {
   }
 }
 
-async function stopProcesses(state: StackState, log: Log): Promise<void> {
-  for (const [name, pid] of [
+function stackProcesses(state: StackState): Array<[string, number]> {
+  return [
+    ['ClickHouse', state.clickhouse.pid],
     ['Temporal', state.temporal.pid],
     ['MinIO', state.minio.pid],
-  ] as const) {
+  ];
+}
+
+async function stopProcesses(processes: Array<[string, number]>, log: Log): Promise<void> {
+  for (const [name, pid] of processes) {
     if (!isAlive(pid)) continue;
     log(`stopping ${name} (pid ${pid})`);
     signalGroup(pid, 'SIGTERM');
@@ -310,8 +369,8 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 /** Stops every stack process; data directories stay unless purge is set. */
 export function stackDown(log: Log, opts: { purge?: boolean } = {}, root = stackRoot()): Promise<void> {
   return withLock(root, async () => {
-    const state = readState(root);
-    if (state) await stopProcesses(state, log);
+    const { state } = await readStateOrStopStale(root, log);
+    if (state) await stopProcesses(stackProcesses(state), log);
     rmSync(statePath(root), { force: true });
     if (opts.purge) {
       for (const dir of ['temporal', 'minio', 'chdb', 'logs', 'samples'])
@@ -324,11 +383,11 @@ export function stackDown(log: Log, opts: { purge?: boolean } = {}, root = stack
 
 export function describeStatus(status: StackStatus): string[] {
   const { state } = status;
-  if (!state) return ['stack: stopped (no state file)', 'temporal: stopped', 'minio: stopped'];
+  if (!state) return ['stack: stopped (no state file)', 'temporal: stopped', 'minio: stopped', 'clickhouse: stopped'];
   return [
-    `stack: ${status.temporal === 'running' && status.minio === 'running' ? 'running' : 'degraded'} (state: ${statePath(state.root)})`,
+    `stack: ${stackRunning(status) ? 'running' : 'degraded'} (state: ${statePath(state.root)})`,
     `temporal: ${status.temporal} pid ${state.temporal.pid} grpc ${state.temporal.address} web UI http://127.0.0.1:${state.temporal.uiPort} (${binaryVersion(state.temporal.binary)})`,
     `minio: ${status.minio} pid ${state.minio.pid} s3 ${state.minio.endpoint} console http://127.0.0.1:${state.minio.consolePort} buckets ${Object.values(state.minio.buckets).join(', ')}`,
-    `chdb: ${state.chdb.dataDir} (in-process; opened by one process at a time)`,
+    `clickhouse: ${status.clickhouse} pid ${state.clickhouse.pid} http ${state.clickhouse.url} user ${state.clickhouse.user} (chDB data ${state.clickhouse.dataDir}, served over ClickHouse's HTTP interface)`,
   ];
 }

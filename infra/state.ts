@@ -13,7 +13,7 @@ const ProcessSchema = z.object({
 });
 
 export const StackStateSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   root: z.string(),
   temporal: ProcessSchema.extend({
     address: z.string(),
@@ -30,7 +30,15 @@ export const StackStateSchema = z.object({
     dataDir: z.string(),
     buckets: z.object({ posthog: z.string(), lake: z.string() }),
   }),
-  chdb: z.object({ dataDir: z.string() }),
+  /** chDB serving its data directory over ClickHouse's HTTP interface (infra/clickhouse/http-server.ts). */
+  clickhouse: z.object({
+    pid: z.number().int().positive(),
+    log: z.string(),
+    url: z.string(),
+    user: z.string(),
+    password: z.string(),
+    dataDir: z.string(),
+  }),
 });
 export type StackState = z.infer<typeof StackStateSchema>;
 
@@ -43,13 +51,35 @@ export function statePath(root = stackRoot()): string {
   return join(root, 'state.json');
 }
 
+export class UnreadableStateError extends Error {
+  override readonly name = 'UnreadableStateError';
+}
+
 export function readState(root = stackRoot()): StackState | undefined {
   const path = statePath(root);
   if (!existsSync(path)) return undefined;
   const parsed = StackStateSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success)
-    throw new Error(`stack state ${path} is unreadable (${parsed.error.message}); run npm run stack:down`);
+    throw new UnreadableStateError(
+      `stack state ${path} is unreadable (${parsed.error.message}); run npm run stack:down`,
+    );
   return parsed.data;
+}
+
+/**
+ * The processes a state file records, by section name, even when readState refuses it (a layout from an older
+ * version): `up` and `down` must still be able to stop what that version started.
+ */
+export function recordedProcesses(root = stackRoot()): Array<[string, number]> {
+  try {
+    const raw = JSON.parse(readFileSync(statePath(root), 'utf8')) as Record<string, unknown>;
+    return Object.entries(raw).flatMap(([name, section]) => {
+      const pid = (section as { pid?: unknown } | null)?.pid;
+      return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? [[name, pid] as [string, number]] : [];
+    });
+  } catch {
+    return [];
+  }
 }
 
 /** Like readState, but a missing stack is an error that says how to start it. */

@@ -17,6 +17,8 @@ import type { BackfillInput, BackfillProgress } from '../workflows/backfill';
 import { verifyWindow } from '../workflows/verify';
 import type { ExportEnv } from './support/export-env';
 import { startExportEnv } from './support/export-env';
+import { testOptions } from './support/export-fixture';
+import type { TestClickHouse } from './support/stack';
 import { freshBucket, freshClickHouse, stackS3 } from './support/stack';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
@@ -27,6 +29,7 @@ const CONCURRENCY = 3;
 describe('30-day backfill', () => {
   const s3 = stackS3();
   let clickhouse: ClickHouseClient;
+  let ch: TestClickHouse | undefined;
   let ex: ExportEnv;
   let lakeBucket: string;
   let truths: SessionTruth[];
@@ -34,7 +37,7 @@ describe('30-day backfill', () => {
   let attachedSameRun = false;
 
   beforeAll(async () => {
-    const ch = await freshClickHouse();
+    ch = await freshClickHouse();
     clickhouse = ch.client;
     const bucket = await freshBucket(s3, 'backfill-src');
     lakeBucket = await freshBucket(s3, 'backfill-lake');
@@ -48,7 +51,7 @@ describe('30-day backfill', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as SessionTruth);
     ex = await startExportEnv({
-      chdbDir: ch.dataDir,
+      clickhouse: ch,
       sourceBucket: bucket,
       lakeUri: `s3://${lakeBucket}/lake`,
       taskQueue: 'backfill',
@@ -58,9 +61,7 @@ describe('30-day backfill', () => {
       startMs: START,
       endMs: END,
       concurrency: CONCURRENCY,
-      settleHours: 24,
-      batchSize: 5,
-      parallelism: 2,
+      export: testOptions({ batchSize: 5, parallelism: 2 }),
     };
     const opts = {
       taskQueue: 'backfill',
@@ -76,7 +77,7 @@ describe('30-day backfill', () => {
 
   afterAll(async () => {
     await ex?.close();
-    await clickhouse?.close();
+    await ch?.close();
     s3.destroy();
   });
 
@@ -97,7 +98,7 @@ describe('30-day backfill', () => {
       const page = await s3.send(
         new ListObjectsV2Command({ Bucket: lakeBucket, Prefix: 'lake/_manifests/', ContinuationToken: token }),
       );
-      for (const o of page.Contents ?? []) keys.push(o.Key!);
+      for (const o of page.Contents ?? []) if (o.Key!.endsWith('/_manifest.json')) keys.push(o.Key!);
       token = page.NextContinuationToken;
     } while (token);
     expect(keys).toHaveLength(30 * 4);

@@ -14,6 +14,7 @@ import { generateSample } from '../infra/sample/generate';
 import { parseSampleOptions } from '../infra/sample/options';
 import type { ExportEnv } from './support/export-env';
 import { startExportEnv, stackMinio } from './support/export-env';
+import type { TestClickHouse } from './support/stack';
 import { freshBucket, freshClickHouse, stackS3 } from './support/stack';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
@@ -32,6 +33,7 @@ function freePort(): Promise<number> {
 describe('replaylake CLI', () => {
   const s3 = stackS3();
   let clickhouse: ClickHouseClient;
+  let ch: TestClickHouse | undefined;
   let ex: ExportEnv;
   let env: NodeJS.ProcessEnv;
 
@@ -52,7 +54,7 @@ describe('replaylake CLI', () => {
   };
 
   beforeAll(async () => {
-    const ch = await freshClickHouse();
+    ch = await freshClickHouse();
     clickhouse = ch.client;
     const bucket = await freshBucket(s3, 'cli');
     const outDir = mkdtempSync(join(tmpdir(), 'replaylake-sample-'));
@@ -63,7 +65,7 @@ describe('replaylake CLI', () => {
     const lakeDir = mkdtempSync(join(tmpdir(), 'replaylake-cli-'));
     const port = await freePort();
     ex = await startExportEnv({
-      chdbDir: ch.dataDir,
+      clickhouse: ch,
       sourceBucket: bucket,
       lakeUri: pathToFileURL(lakeDir).href,
       taskQueue: 'cli',
@@ -77,7 +79,9 @@ describe('replaylake CLI', () => {
       REPLAYLAKE_STACK_DIR: join(lakeDir, 'no-stack'),
       REPLAYLAKE_TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
       REPLAYLAKE_TEMPORAL_TASK_QUEUE: 'cli',
-      REPLAYLAKE_CLICKHOUSE_URL: `chdb://${ch.dataDir}`,
+      REPLAYLAKE_CLICKHOUSE_URL: ch.url,
+      REPLAYLAKE_CLICKHOUSE_USER: ch.username,
+      REPLAYLAKE_CLICKHOUSE_PASSWORD: ch.password,
       REPLAYLAKE_SOURCE_S3_ENDPOINT: minio.endpoint,
       REPLAYLAKE_SOURCE_S3_ACCESS_KEY_ID: minio.accessKeyId,
       REPLAYLAKE_SOURCE_S3_SECRET_ACCESS_KEY: minio.secretAccessKey,
@@ -88,7 +92,7 @@ describe('replaylake CLI', () => {
 
   afterAll(async () => {
     await ex?.close();
-    await clickhouse?.close();
+    await ch?.close();
     s3.destroy();
   });
 

@@ -3,32 +3,22 @@
  * rrweb, unknown event types and a huge event each become an export_errors row (or export as-is), and every other
  * event of the session and of the window still exports.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { compressSync } from 'snappy';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chTime, generateSample } from '../infra/sample/generate';
+import { chTime } from '../infra/sample/generate';
 import type { SessionTruth } from '../infra/sample/ground-truth';
-import { parseSampleOptions } from '../infra/sample/options';
 import { exportWindow } from '../workflows/export-window';
 import type { ExportWindowResult } from '../workflows/export-window';
-import type { ExportEnv } from './support/export-env';
-import { startExportEnv } from './support/export-env';
+import type { ExportFixture } from './support/export-fixture';
+import { SAMPLE_DAY, exportFixture, testWindow } from './support/export-fixture';
 import { duckdb, table } from './support/lake';
-import { freshBucket, freshClickHouse, stackS3 } from './support/stack';
 
-const NOW = Date.parse('2026-11-26T12:00:00Z');
-const DAY = Date.parse('2026-10-31T00:00:00Z');
+const DAY = SAMPLE_DAY;
 
 describe('bad input in PostHog storage', () => {
-  const s3 = stackS3();
-  let clickhouse: ClickHouseClient;
-  let ex: ExportEnv;
+  let fx: ExportFixture;
   let lakeDir: string;
   let truths: SessionTruth[];
   let target: SessionTruth;
@@ -37,18 +27,10 @@ describe('bad input in PostHog storage', () => {
   const base = Date.parse('2026-10-31T12:00:00Z');
 
   beforeAll(async () => {
-    const ch = await freshClickHouse();
-    clickhouse = ch.client;
-    const bucket = await freshBucket(s3, 'bad');
-    const outDir = mkdtempSync(join(tmpdir(), 'replaylake-sample-'));
-    const sample = await generateSample(
-      { s3, bucket, clickhouse, outDir },
-      parseSampleOptions({ sessions: 12, seed: 'bad-input', generations: ['v2', 'v1'], now: NOW }),
-    );
-    truths = readFileSync(sample.manifest, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as SessionTruth);
+    fx = await exportFixture('bad', { sessions: 12, seed: 'bad-input', generations: ['v2', 'v1'] });
+    ({ truths, lakeDir } = fx);
+    const { s3, bucket } = fx;
+    const clickhouse = fx.ch.client;
     target = truths.find(
       (t) => t.generation === 'v2' && !t.deleted && !t.live && t.window_ids.length === 1 && t.start_ms >= DAY,
     )!;
@@ -63,8 +45,9 @@ describe('bad input in PostHog storage', () => {
       timestamp: base + 2,
     };
     const w = target.window_ids[0]!;
+    const impossible = { type: 3, data: { source: 1, positions: [] }, timestamp: 1e300 };
     const mixedLines = Buffer.from(
-      `${JSON.stringify([w, good])}\nthis is not json\n${JSON.stringify([w, { no: 'rrweb' }])}\n${JSON.stringify([w, unknown])}\n`,
+      `${JSON.stringify([w, good])}\nthis is not json\n${JSON.stringify([w, { no: 'rrweb' }])}\n${JSON.stringify([w, unknown])}\n${JSON.stringify([w, impossible])}\n`,
     );
     const hugeBlock = compressSync(Buffer.from(`${JSON.stringify([w, huge])}\n`));
     const mixedBlock = compressSync(mixedLines);
@@ -119,34 +102,15 @@ describe('bad input in PostHog storage', () => {
       }),
     );
 
-    lakeDir = mkdtempSync(join(tmpdir(), 'replaylake-bad-'));
-    ex = await startExportEnv({
-      chdbDir: ch.dataDir,
-      sourceBucket: bucket,
-      lakeUri: pathToFileURL(lakeDir).href,
-      taskQueue: 'bad',
-    });
-    result = await ex.env.client.workflow.execute(exportWindow, {
+    result = await fx.ex.env.client.workflow.execute(exportWindow, {
       taskQueue: 'bad',
       workflowId: 'bad-export',
-      args: [
-        {
-          teams: [1, 2, 3, 4],
-          startMs: DAY,
-          endMs: DAY + 86_400_000,
-          settleHours: 24,
-          batchSize: 4,
-          parallelism: 2,
-          settledBeforeMs: NOW,
-        },
-      ],
+      args: [testWindow({ batchSize: 4, parallelism: 2 })],
     });
   });
 
   afterAll(async () => {
-    await ex?.close();
-    await clickhouse?.close();
-    s3.destroy();
+    await fx?.close();
   });
 
   it('records each problem where a user will see it, with a clear class and message', async () => {
@@ -159,6 +123,7 @@ describe('bad input in PostHog storage', () => {
       expect(classes).toEqual(
         [
           'BadBlockUrlError',
+          'BadSnapshotLineError',
           'BadSnapshotLineError',
           'BadSnapshotLineError',
           'BlockLengthError',
@@ -183,6 +148,7 @@ describe('bad input in PostHog storage', () => {
       expect(byClass('BadSnapshotLineError').map((e) => e.location)).toEqual([
         expect.stringMatching(/#line=2$/),
         expect.stringMatching(/#line=3$/),
+        expect.stringMatching(/#line=5$/),
       ]);
       expect(result.errors).toBe(errors.length);
     } finally {
@@ -203,7 +169,7 @@ describe('bad input in PostHog storage', () => {
       const get = (id: string) => sessions.find((s) => s.session_id === id)!;
       // good + unknown type + huge event on top of the session's own events.
       expect(Number(get(target.session_id).event_count)).toBe(target.events.total + 3);
-      expect(Number(get(target.session_id).error_count)).toBe(6);
+      expect(Number(get(target.session_id).error_count)).toBe(7);
       expect(Number(get(v1Target.session_id).event_count)).toBe(v1Target.events.total);
       expect(Number(get(v1Target.session_id).error_count)).toBe(1);
       for (const t of expected.filter((x) => x !== target && x !== v1Target)) {

@@ -9,15 +9,17 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCv } from '../activities/source/snapshot-events';
 import type { RrwebEvent } from '../activities/source/snapshot-events';
+import { decodeCv } from '../infra/sample/cv';
 import { canonicalLine, dedupeKey } from '../infra/sample/ground-truth';
 import { loadRealFixture } from '../infra/sample/real-fixture';
 import { exportWindow } from '../workflows/export-window';
 import type { ExportEnv } from './support/export-env';
 import { startExportEnv } from './support/export-env';
+import { testWindow } from './support/export-fixture';
 import { REAL_POSTHOG_JS } from './support/fixtures';
 import { duckdb, readRawBlob, table } from './support/lake';
+import type { TestClickHouse } from './support/stack';
 import { freshBucket, freshClickHouse, stackS3 } from './support/stack';
 
 interface SessionSummary {
@@ -62,17 +64,18 @@ function originals(): Map<string, { lines: string[]; duplicates: RrwebEvent[] }>
 describe('real posthog-js recordings through the whole pipeline', () => {
   const s3 = stackS3();
   let clickhouse: ClickHouseClient;
+  let ch: TestClickHouse | undefined;
   let ex: ExportEnv;
   let lakeDir: string;
 
   beforeAll(async () => {
-    const ch = await freshClickHouse();
+    ch = await freshClickHouse();
     clickhouse = ch.client;
     const bucket = await freshBucket(s3, 'real');
     await loadRealFixture({ s3, bucket, clickhouse, teamId: 1 }, join(REAL_POSTHOG_JS, 'snapshots.jsonl'));
     lakeDir = mkdtempSync(join(tmpdir(), 'replaylake-real-'));
     ex = await startExportEnv({
-      chdbDir: ch.dataDir,
+      clickhouse: ch,
       sourceBucket: bucket,
       lakeUri: pathToFileURL(lakeDir).href,
       taskQueue: 'real',
@@ -81,22 +84,21 @@ describe('real posthog-js recordings through the whole pipeline', () => {
       taskQueue: 'real',
       workflowId: 'real-export',
       args: [
-        {
+        testWindow({
           teams: [1],
           startMs: DAY,
           endMs: DAY + 86_400_000,
-          settleHours: 24,
           batchSize: 10,
           parallelism: 2,
           settledBeforeMs: DAY + 2 * 86_400_000,
-        },
+        }),
       ],
     });
   });
 
   afterAll(async () => {
     await ex?.close();
-    await clickhouse?.close();
+    await ch?.close();
     s3.destroy();
   });
 
@@ -151,9 +153,18 @@ describe('real posthog-js recordings through the whole pipeline', () => {
     }
   });
 
-  it('writes raw blobs whose decoded events equal the originals', () => {
+  it('writes raw blobs whose decoded events equal the originals', async () => {
+    const db = await duckdb();
+    const keys = new Map(
+      (
+        await db.rows<{ session_id: string; raw_blob_key: string }>(
+          `SELECT session_id, raw_blob_key FROM ${table(lakeDir, 'sessions')}`,
+        )
+      ).map((r) => [r.session_id, r.raw_blob_key]),
+    );
+    db.close();
     for (const [sessionId, { lines }] of originals()) {
-      const blob = readRawBlob(join(lakeDir, 'raw', 'dt=2026-11-27', 'team_id=1', `${sessionId}.jsonl.zst`));
+      const blob = readRawBlob(join(lakeDir, keys.get(sessionId)!));
       const exported = blob.map((l) => {
         const [w, e] = JSON.parse(l) as [string, RrwebEvent];
         return canonicalLine(w, e);

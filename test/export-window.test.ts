@@ -3,85 +3,48 @@
  * exported by exportWindow into a local lake, which must hold exactly the ground truth.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { ClickHouseClient } from '@clickhouse/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSample } from '../infra/sample/generate';
+import type { PartitionManifest } from '../activities/lake-records';
 import type { SessionTruth } from '../infra/sample/ground-truth';
 import { canonicalLine, digestLines } from '../infra/sample/ground-truth';
-import { parseSampleOptions } from '../infra/sample/options';
-import type { ExportWindowInput, ExportWindowResult } from '../workflows/export-window';
+import type { ExportWindowResult } from '../workflows/export-window';
 import { exportWindow } from '../workflows/export-window';
 import { verifyWindow } from '../workflows/verify';
 import { COOKBOOK, recipeSql } from '../client/cookbook';
 import { START_POLICIES } from '../client/temporal';
-import type { ExportEnv } from './support/export-env';
-import { startExportEnv } from './support/export-env';
+import type { ExportFixture } from './support/export-fixture';
+import { DAY_MS, SAMPLE_DAY, exportFixture, testWindow } from './support/export-fixture';
 import { duckdb, readRawBlob, table } from './support/lake';
-import { freshBucket, freshClickHouse, stackS3 } from './support/stack';
 
-const NOW = Date.parse('2026-11-26T12:00:00Z');
-const DAY = Date.parse('2026-10-31T00:00:00Z');
-/** Small batches and parallelism, so that a 30-session day still runs several batches at once. */
-const WINDOW: ExportWindowInput = {
-  teams: [1, 2, 3, 4],
-  startMs: DAY,
-  endMs: DAY + 86_400_000,
-  settleHours: 24,
-  batchSize: 7,
-  parallelism: 3,
-  settledBeforeMs: NOW,
-};
+const DAY = SAMPLE_DAY;
+const WINDOW = testWindow();
 
 describe('exportWindow end to end', () => {
-  const s3 = stackS3();
+  let fx: ExportFixture;
   let env: TestWorkflowEnvironment;
-  let clickhouse: ClickHouseClient;
-  let ex: ExportEnv;
   let truths: SessionTruth[];
   let lakeDir: string;
   let result: ExportWindowResult;
 
   beforeAll(async () => {
-    const ch = await freshClickHouse();
-    clickhouse = ch.client;
-    const bucket = await freshBucket(s3, 'export');
-    const outDir = mkdtempSync(join(tmpdir(), 'replaylake-sample-'));
-    const summary = await generateSample(
-      { s3, bucket, clickhouse, outDir },
-      parseSampleOptions({ sessions: 30, seed: 'export-test', start: '2026-10-31', days: 1, now: NOW }),
-    );
-    truths = readFileSync(summary.manifest, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as SessionTruth);
-    lakeDir = mkdtempSync(join(tmpdir(), 'replaylake-lake-'));
-    ex = await startExportEnv({
-      chdbDir: ch.dataDir,
-      sourceBucket: bucket,
-      lakeUri: pathToFileURL(lakeDir).href,
-      taskQueue: 'export-test',
-    });
-    env = ex.env;
+    fx = await exportFixture('export', { sessions: 30, seed: 'export-test' });
+    ({ truths, lakeDir } = fx);
+    env = fx.ex.env;
     result = await env.client.workflow.execute(exportWindow, {
-      taskQueue: 'export-test',
+      taskQueue: 'export',
       workflowId: 'export-test-window',
       args: [WINDOW],
     });
   });
 
   afterAll(async () => {
-    await ex?.close();
-    await clickhouse?.close();
-    s3.destroy();
+    await fx?.close();
   });
 
-  const expected = () =>
-    truths.filter((t) => !t.deleted && !t.live && t.start_ms >= DAY && t.start_ms < DAY + 86_400_000);
+  const expected = () => fx.expected();
 
   it('exports exactly the source sessions, tombstoned and live ones excluded', async () => {
     const db = await duckdb();
@@ -96,7 +59,7 @@ describe('exportWindow end to end', () => {
       );
       expect(result.sessions).toBe(expected().length);
       expect(result.deleted).toBe(
-        truths.filter((t) => t.deleted && t.start_ms >= DAY && t.start_ms < DAY + 86_400_000).length,
+        truths.filter((t) => t.deleted && t.start_ms >= DAY && t.start_ms < DAY + DAY_MS).length,
       );
       for (const r of rows) {
         const t = truths.find((x) => x.session_id === r.session_id)!;
@@ -108,11 +71,18 @@ describe('exportWindow end to end', () => {
     }
   });
 
-  it('writes one raw blob per session holding exactly the deduplicated events', () => {
+  it('writes one raw blob per session holding exactly the deduplicated events', async () => {
+    const db = await duckdb();
+    const keys = new Map(
+      (
+        await db.rows<{ session_id: string; raw_blob_key: string }>(
+          `SELECT session_id, raw_blob_key FROM ${table(lakeDir, 'sessions')}`,
+        )
+      ).map((r) => [r.session_id, r.raw_blob_key]),
+    );
+    db.close();
     for (const t of expected()) {
-      const lines = readRawBlob(
-        join(lakeDir, 'raw', 'dt=2026-10-31', `team_id=${t.team_id}`, `${t.session_id}.jsonl.zst`),
-      );
+      const lines = readRawBlob(join(lakeDir, keys.get(t.session_id)!));
       expect(lines.length, t.note).toBe(t.events.total);
       const parsed = lines.map((l) => JSON.parse(l) as [string, { timestamp: number; type: number }]);
       expect(digestLines(parsed.map(([w, e]) => canonicalLine(w, e))), t.note).toBe(t.events_digest);
@@ -166,7 +136,7 @@ describe('exportWindow end to end', () => {
     const before = snapshotLake(lakeDir);
     const input = WINDOW;
     const opts = {
-      taskQueue: 'export-test',
+      taskQueue: 'export',
       workflowId: 'export-test-rerun',
       args: [input] as [typeof input],
       ...START_POLICIES,
@@ -197,27 +167,29 @@ describe('exportWindow end to end', () => {
     let runs = 0;
     const verify = () =>
       env.client.workflow.execute(verifyWindow, {
-        taskQueue: 'export-test',
+        taskQueue: 'export',
         workflowId: `export-test-verify-${runs++}`,
-        args: [{ teams: [1, 2, 3, 4], startMs: DAY, endMs: DAY + 86_400_000 }],
+        args: [{ teams: [1, 2, 3, 4], startMs: DAY, endMs: DAY + DAY_MS }],
       });
     const ok = await verify();
     expect(ok.ok).toBe(true);
     expect(ok.partitions.map((p) => p.sessions.source)).toEqual(ok.partitions.map((p) => p.sessions.lake));
 
-    const victim = join(lakeDir, 'events', 'dt=2026-10-31', 'team_id=1', 'part-00000.parquet');
+    const manifest = JSON.parse(
+      readFileSync(join(lakeDir, '_manifests', 'dt=2026-10-31', 'team_id=1', '_manifest.json'), 'utf8'),
+    ) as PartitionManifest;
+    const victimKey = manifest.tables.events.files[0]!.key;
+    const victim = join(lakeDir, victimKey);
     const original = readFileSync(victim);
-    const stray = join(lakeDir, 'clicks', 'dt=2026-10-31', 'team_id=2', 'part-99999.parquet');
+    const stray = join(lakeDir, 'clicks', 'dt=2026-10-31', 'team_id=2', 'part-stray-0000.parquet');
     try {
       writeFileSync(victim, Buffer.concat([original, Buffer.from('tampered')]));
       writeFileSync(stray, original);
       const bad = await verify();
       expect(bad.ok).toBe(false);
       const problems = bad.partitions.flatMap((p) => p.problems);
-      expect(problems).toContainEqual(
-        expect.stringMatching(/^checksum mismatch: events\/dt=2026-10-31\/team_id=1\/part-00000\.parquet/),
-      );
-      expect(problems).toContain('uncommitted file: clicks/dt=2026-10-31/team_id=2/part-99999.parquet');
+      expect(problems).toContainEqual(expect.stringContaining(`checksum mismatch: ${victimKey}`));
+      expect(problems).toContain('uncommitted file: clicks/dt=2026-10-31/team_id=2/part-stray-0000.parquet');
     } finally {
       writeFileSync(victim, original);
       rmSync(stray, { force: true });

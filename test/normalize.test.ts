@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { TABLES, TEXT_CAP_CHARS } from '../activities/lake-tables';
 import type { TableName } from '../activities/lake-tables';
 import type { ColumnSpec } from '../activities/lake-schema';
-import { normalizeSession } from '../activities/normalize';
-import type { NormalizedEvent, Row, SessionRows } from '../activities/normalize';
+import { SessionNormalizer, normalizeSession } from '../activities/normalize';
+import type { DerivedTable, NormalizedEvent, NormalizerState, Row, SessionRows } from '../activities/normalize';
 import type { RrwebEvent } from '../activities/source/snapshot-events';
 
 const FIXTURE = REAL_POSTHOG_JS;
@@ -188,6 +188,32 @@ describe('normalizeSession on real posthog-js recordings', () => {
     expect(rows.pageviews.map((p) => p.time_on_page_ms)).toEqual(
       expected.meta_hrefs.map((m, i) => (ends[i] ?? 0) - m.timestamp),
     );
+  });
+
+  it('continues from a checkpoint of its state exactly as if it had never stopped', () => {
+    // A batch checkpoints a long session mid-stream and a retry continues from the stored state: every split point
+    // (here with clicks, bursts and pageviews waiting at the time) must give the same rows as one pass.
+    for (const [sessionId, events] of sessions) {
+      const whole = normalizeSession({ sessionId, teamId: 7 }, events);
+      for (const split of [1, 37, Math.floor(events.length / 2), events.length - 3]) {
+        const rows = {
+          events: [],
+          clicks: [],
+          pageviews: [],
+          console_logs: [],
+          network_requests: [],
+          custom_events: [],
+        } as Record<DerivedTable, Row[]>;
+        const sink = (table: DerivedTable, row: Row) => rows[table].push(structuredClone(row));
+        const first = new SessionNormalizer({ sessionId, teamId: 7 }, sink);
+        events.slice(0, split).forEach((e, i) => first.push(e.windowId, e.event, i, e.bytes));
+        const stored = JSON.parse(JSON.stringify(first.state())) as NormalizerState;
+        const second = new SessionNormalizer({ sessionId, teamId: 7 }, sink, stored);
+        events.slice(split).forEach((e, i) => second.push(e.windowId, e.event, split + i, e.bytes));
+        const summary = second.finish();
+        expect({ ...rows, ...summary }, `${sessionId} split at ${split}`).toEqual(whole);
+      }
+    }
   });
 
   it('keeps console text as recorded and network fields from the wrapper', () => {

@@ -1,22 +1,20 @@
 import { REAL_POSTHOG_JS } from './support/fixtures';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decompress as zstdDecompress } from '@bokuweb/zstd-wasm';
+import { decompress as zstdDecompress } from 'fzstd';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { query as chdbQuery } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnSpec } from '../activities/lake-schema';
-import {
-  RAW_BLOB_EXTENSION,
-  ParquetValueError,
-  compressRawBlob,
-  encodeParquet,
-  encodeParquetColumns,
-} from '../activities/parquet-writer';
-import { decodeCv } from '../activities/source/snapshot-events';
+import { RAW_BLOB_EXTENSION } from '../activities/lake-layout';
+import { LocalLakeStore } from '../activities/lake-store';
+import { ParquetValueError, TableBuffer, encodeParquet, encodeParquetColumns } from '../activities/parquet-writer';
+import { RawBlobBuilder, rawLine } from '../activities/raw-blob';
 import type { RrwebEvent } from '../activities/source/snapshot-events';
+import { decodeCv } from '../infra/sample/cv';
 
 const FIXTURE = path.join(REAL_POSTHOG_JS, 'snapshots.jsonl');
 
@@ -206,42 +204,83 @@ afterAll(() => {
 });
 
 // First in the file, so these calls are the ones that load the zstd module, all at once.
-describe('compressRawBlob', () => {
-  function fixtureBlobs(): Buffer[] {
-    const bySession = new Map<string, string[]>();
+describe('raw blobs', () => {
+  /** The fixture's sessions as posthog-js recorded them, each event beside its decoding by the generator's decoder. */
+  function fixtureSessions(): Array<Array<{ windowId: string; event: RrwebEvent; decoded: string }>> {
+    const bySession = new Map<string, Array<{ windowId: string; event: RrwebEvent; decoded: string }>>();
     for (const line of readFileSync(FIXTURE, 'utf8').split('\n')) {
       if (line === '') continue;
       const { properties: p } = JSON.parse(line) as {
         properties: { $session_id: string; $window_id: string; $snapshot_data: RrwebEvent[] };
       };
-      const lines = bySession.get(p.$session_id) ?? [];
-      for (const event of p.$snapshot_data) lines.push(JSON.stringify([p.$window_id, decodeCv(event)]));
-      bySession.set(p.$session_id, lines);
+      const events = bySession.get(p.$session_id) ?? [];
+      for (const event of p.$snapshot_data)
+        events.push({ windowId: p.$window_id, event, decoded: JSON.stringify([p.$window_id, decodeCv(event)]) });
+      bySession.set(p.$session_id, events);
     }
-    return [...bySession.values()].map((lines) => Buffer.from(`${lines.join('\n')}\n`));
+    return [...bySession.values()];
   }
 
-  it('round-trips real recordings, loading the wasm module once under concurrent first calls', async () => {
-    const blobs = [...fixtureBlobs(), Buffer.alloc(0), Buffer.from('["w",{"type":3,"timestamp":1}]\n')];
-    const compressed = await Promise.all(blobs.map((b) => compressRawBlob(b)));
-    compressed.forEach((c, i) => {
-      expect(c.subarray(0, 4)).toEqual(Buffer.from([0x28, 0xb5, 0x2f, 0xfd])); // a standard zstd frame
-      expect(Buffer.from(zstdDecompress(c)).equals(blobs[i]!)).toBe(true);
-    });
-    expect(compressed[0]!.length).toBeLessThan(blobs[0]!.length / 5);
+  it('builds each line from the stored text with the cv payloads spliced in, never re-serialising the event', () => {
+    for (const events of fixtureSessions()) {
+      for (const e of events) {
+        const stored = Buffer.from(JSON.stringify([e.windowId, e.event]));
+        const line = rawLine({ windowId: e.windowId, event: e.event, line: stored });
+        // The same event as the generator's own decoder sees it, byte for byte once both are parsed back.
+        expect(JSON.parse(line.toString('utf8'))).toEqual(JSON.parse(e.decoded));
+        // Without cv, the stored line is the raw line itself (no copy, no stringify).
+        if (e.event.cv === undefined) expect(line).toBe(stored);
+        else expect(line.includes('"cv":')).toBe(false);
+      }
+    }
   });
 
-  it('is readable by DuckDB read_json, as the extension promises', async () => {
-    expect(RAW_BLOB_EXTENSION).toBe('.jsonl.zst');
-    const blob = fixtureBlobs()[0]!;
-    const file = path.join(dir, `session${RAW_BLOB_EXTENSION}`);
-    writeFileSync(file, await compressRawBlob(blob));
+  it('writes one zstd frame for a short session and joins checkpointed frames for a long one', async () => {
+    const lake = new LocalLakeStore(mkdtempSync(path.join(os.tmpdir(), 'replaylake-raw-')));
+    const [events] = fixtureSessions();
+    const lines = events!.map((e) => rawLine({ windowId: e.windowId, event: e.event, line: null }));
+    const text = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
+
+    const short = new RawBlobBuilder();
+    for (const l of lines) short.append(l);
+    const one = (await short.finish(lake, 'raw/one.jsonl.zst'))!;
+    const oneBody = readFileSync(path.join(lake.root, one.key));
+    expect(oneBody.subarray(0, 4)).toEqual(Buffer.from([0x28, 0xb5, 0x2f, 0xfd])); // a standard zstd frame
+    expect(Buffer.from(zstdDecompress(oneBody)).equals(text)).toBe(true);
+    expect(one.bytes).toBeLessThan(text.length / 5);
+
+    // Two checkpoints inside the session: frames go to staging, and the blob is their concatenation.
+    const again = new RawBlobBuilder();
+    for (const [i, l] of lines.entries()) {
+      again.append(l);
+      if (i === 100 || i === 200) await again.checkpoint(lake, `_staging/x/raw/${i}.zst`);
+    }
+    const joined = (await again.finish(lake, 'raw/joined.jsonl.zst'))!;
+    expect(again.chunks.map((c) => c.key)).toEqual(['_staging/x/raw/100.zst', '_staging/x/raw/200.zst']);
+    const joinedBody = readFileSync(path.join(lake.root, joined.key));
+    expect(Buffer.from(zstdDecompress(joinedBody)).equals(text)).toBe(true);
+    expect(joined.sha256).toBe(createHash('sha256').update(joinedBody).digest('hex'));
+
+    // DuckDB reads the several frames as one stream of lines.
     const [row] = await rows(
-      `SELECT count(*) AS n, count(*) FILTER (WHERE json->>0 IS NOT NULL) AS with_window
-       FROM read_json_objects('${file}', format = 'newline_delimited', compression = 'zstd')`,
+      `SELECT count(*) AS n FROM read_json_objects('${path.join(lake.root, joined.key)}', format = 'newline_delimited', compression = 'zstd')`,
     );
-    const lines = BigInt(blob.toString('utf8').trimEnd().split('\n').length);
-    expect(row).toEqual({ n: lines, with_window: lines });
+    expect(row).toEqual({ n: BigInt(lines.length) });
+    expect(RAW_BLOB_EXTENSION).toBe('.jsonl.zst');
+    expect(await new RawBlobBuilder().finish(lake, 'raw/empty.jsonl.zst')).toBeNull();
+  });
+});
+
+describe('table buffers', () => {
+  it('refuse a row that does not fit, whole, and encode what they hold as one row group', async () => {
+    const buffer = new TableBuffer({ name: 't', description: 't', columns: COLUMNS });
+    for (const row of ROWS) buffer.append(row);
+    expect(() => buffer.append({ ...ROWS[0], count: 2 ** 40 })).toThrow(ParquetValueError);
+    expect(buffer.rows).toBe(ROWS.length);
+    const file = path.join(dir, 'buffer.parquet');
+    writeFileSync(file, await buffer.drain());
+    expect(buffer.rows).toBe(0);
+    expect(readFileSync(file).equals(Buffer.from(await encodeParquet(COLUMNS, ROWS)))).toBe(true);
   });
 });
 

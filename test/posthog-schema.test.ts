@@ -1,17 +1,15 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import {
   POSTHOG_SCHEMA_STATEMENTS,
   applyPostHogSchema,
-  openChdbClient,
   postHogSchemaStatements,
 } from '../infra/clickhouse/posthog-schema';
+import type { TestClickHouse } from './support/stack';
+import { startClickHouse } from './support/stack';
 
-// chDB serves one on-disk path per process; vitest forks a process per file, so this file owns one directory.
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'replaylake-posthog-schema-'));
+// An empty chDB server of this file's own, reached over HTTP: the schema is applied the way the stack applies it.
+let server: TestClickHouse | undefined;
 let client: ClickHouseClient;
 
 // A real ClickHouse server quotes 64-bit integers in JSON by default; chDB does not. Pin it so the
@@ -58,13 +56,13 @@ function replayRow(overrides: Record<string, unknown>): Record<string, unknown> 
 }
 
 beforeAll(async () => {
-  client = openChdbClient(dataDir);
+  server = await startClickHouse();
+  client = server.client;
   await applyPostHogSchema(client);
 });
 
 afterAll(async () => {
-  await client?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await server?.close();
 });
 
 describe('PostHog session replay schema in chDB', () => {
@@ -429,14 +427,5 @@ describe('PostHog session replay schema in chDB', () => {
       survivors[db] = count?.n;
     }
     expect(survivors).toEqual({ default: '0', posthog_no_ttl: '1' });
-  });
-
-  it('refuses a second data directory while this one is open', () => {
-    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'replaylake-posthog-schema-other-'));
-    try {
-      expect(() => openChdbClient(other)).toThrow(/one active data directory/);
-    } finally {
-      fs.rmSync(other, { recursive: true, force: true });
-    }
   });
 });

@@ -9,16 +9,18 @@ import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBlocks, readLegacy, readV1Files } from '../activities/source/readers';
-import { v1SessionPrefix } from '../activities/source/v1-files';
-import type { SnapshotEvent } from '../activities/source/snapshot-events';
-import { decodeCv, dedupeAndSort } from '../activities/source/snapshot-events';
+import { batchMetadata } from '../activities/metadata';
+import { SessionReader, emptyCounters } from '../activities/session-reader';
+import type { SourceError } from '../activities/source/errors';
+import { probeSourceSchema } from '../activities/source-schema';
+import { dayStart, utcDay } from '../common/windows';
 import { canonicalLine, digestLines } from '../infra/sample/ground-truth';
 import type { SessionTruth } from '../infra/sample/ground-truth';
 import { generateSample } from '../infra/sample/generate';
 import type { SampleSummary } from '../infra/sample/generate';
 import { parseSampleOptions } from '../infra/sample/options';
 import { applyPostHogSchema } from '../infra/clickhouse/posthog-schema';
+import type { TestClickHouse } from './support/stack';
 import { freshBucket, freshClickHouse, stackS3 } from './support/stack';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
@@ -26,12 +28,14 @@ const NOW = Date.parse('2026-11-26T12:00:00Z');
 describe('sample recordings in PostHog storage', () => {
   const s3 = stackS3();
   let clickhouse: ClickHouseClient;
+  let ch: TestClickHouse | undefined;
   let bucket: string;
   let summary: SampleSummary;
   let truths: SessionTruth[];
 
   beforeAll(async () => {
-    ({ client: clickhouse } = await freshClickHouse());
+    ch = await freshClickHouse();
+    clickhouse = ch.client;
     bucket = await freshBucket(s3, 'sample');
     const outDir = mkdtempSync(join(tmpdir(), 'replaylake-sample-'));
     summary = await generateSample(
@@ -46,7 +50,7 @@ describe('sample recordings in PostHog storage', () => {
 
   afterAll(async () => {
     s3.destroy();
-    await clickhouse?.close();
+    await ch?.close();
   });
 
   it('covers every generation and storage situation the catalogue promises', () => {
@@ -128,37 +132,31 @@ describe('sample recordings in PostHog storage', () => {
   });
 
   it('decodes every generation back to the manifest events through the exporter readers', async () => {
-    const urlRows = await (
-      await clickhouse.query({
-        query: `SELECT session_id, groupArrayArray(block_urls) AS urls FROM session_replay_events GROUP BY session_id`,
-        format: 'JSONEachRow',
-      })
-    ).json<{ session_id: string; urls: string[] }>();
-    const urlsBySession = new Map(urlRows.map((r) => [r.session_id, r.urls]));
+    const schema = await probeSourceSchema(clickhouse, 'default');
+    const deps = { clickhouse, sourceS3: s3, v1S3: s3, v1Bucket: bucket, v1Prefix: 'session_recordings' };
     for (const t of truths) {
-      const raw: SnapshotEvent[] = [];
-      const errors: unknown[] = [];
-      if (t.generation === 'v2' || t.generation === 'mixed') {
-        const r = await readBlocks(s3, urlsBySession.get(t.session_id) ?? []);
-        raw.push(...r.events);
-        errors.push(...r.errors);
-      }
-      if (t.generation === 'v1' || t.generation === 'mixed') {
-        const r = await readV1Files(s3, bucket, v1SessionPrefix('session_recordings', t.team_id, t.session_id));
-        raw.push(...r.events);
-        errors.push(...r.errors);
-      }
-      if (t.generation === 'legacy') {
-        const r = await readLegacy(clickhouse, t.team_id, t.session_id);
-        raw.push(...r.events);
-        errors.push(...r.errors);
+      const ref = { teamId: t.team_id, sessionId: t.session_id, startMs: t.start_ms, bytes: 0 };
+      const meta = (await batchMetadata(clickhouse, schema, t.team_id, dayStart(utcDay(t.start_ms)), [ref])).get(
+        t.session_id,
+      );
+      expect(meta, t.session_id).toBeDefined();
+      const errors: SourceError[] = [];
+      const reader = await SessionReader.open(deps, meta!, {
+        legacyTable: schema.legacy,
+        limits: { prefetchBytes: 1 << 20, fetchConcurrency: 4, maxSessionBytes: 0 },
+        counters: emptyCounters(),
+        onError: (e) => errors.push(e),
+      });
+      const lines: string[] = [];
+      const timestamps: number[] = [];
+      for (let e = await reader.next(); e !== undefined; e = await reader.next()) {
+        const [w, event] = JSON.parse(e.raw.toString('utf8')) as [string, { type: number; timestamp: number }];
+        lines.push(canonicalLine(w, event));
+        timestamps.push(event.timestamp);
       }
       expect(errors, t.session_id).toEqual([]);
-      const decoded = raw.map((e) => ({ windowId: e.windowId, event: decodeCv(e.event) }));
-      const { events } = dedupeAndSort(decoded);
-      expect(events.length, `${t.session_id} (${t.note})`).toBe(t.events.total);
-      expect(digestLines(events.map((e) => canonicalLine(e.windowId, e.event))), t.note).toBe(t.events_digest);
-      const timestamps = events.map((e) => e.event.timestamp);
+      expect(lines.length, `${t.session_id} (${t.note})`).toBe(t.events.total);
+      expect(digestLines(lines), t.note).toBe(t.events_digest);
       expect(timestamps).toEqual([...timestamps].sort((a, b) => a - b));
     }
   });

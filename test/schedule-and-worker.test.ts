@@ -13,9 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSample } from '../infra/sample/generate';
 import { parseSampleOptions } from '../infra/sample/options';
 import { backfill, backfillProgressQuery } from '../workflows/backfill';
+import { nightlyExportWorkflowId } from '../workflows/ids';
 import type { NightlyInput } from '../workflows/nightly';
 import type { ExportEnv } from './support/export-env';
 import { startExportEnv, stackMinio } from './support/export-env';
+import { testOptions } from './support/export-fixture';
+import type { TestClickHouse } from './support/stack';
 import { freshBucket, freshClickHouse, stackS3 } from './support/stack';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
@@ -24,11 +27,12 @@ const TEAMS = [1, 2, 3, 4];
 describe('nightly schedule, backfill cancellation, worker shutdown', () => {
   const s3 = stackS3();
   let clickhouse: ClickHouseClient;
+  let ch: TestClickHouse | undefined;
   let ex: ExportEnv;
   let lakeDir: string;
 
   beforeAll(async () => {
-    const ch = await freshClickHouse();
+    ch = await freshClickHouse();
     clickhouse = ch.client;
     const bucket = await freshBucket(s3, 'sched');
     const outDir = mkdtempSync(join(tmpdir(), 'replaylake-sample-'));
@@ -38,7 +42,7 @@ describe('nightly schedule, backfill cancellation, worker shutdown', () => {
     );
     lakeDir = mkdtempSync(join(tmpdir(), 'replaylake-sched-'));
     ex = await startExportEnv({
-      chdbDir: ch.dataDir,
+      clickhouse: ch,
       sourceBucket: bucket,
       lakeUri: pathToFileURL(lakeDir).href,
       taskQueue: 'sched',
@@ -47,13 +51,13 @@ describe('nightly schedule, backfill cancellation, worker shutdown', () => {
 
   afterAll(async () => {
     await ex?.close();
-    await clickhouse?.close();
+    await ch?.close();
     s3.destroy();
   });
 
   it('a scheduled run at 01:00 on 2 Nov exports 31 Oct, whatever the wall clock says', async () => {
     const client = ex.env.client;
-    const input: NightlyInput = { teams: TEAMS, settleHours: 24, batchSize: 10, parallelism: 2 };
+    const input: NightlyInput = { teams: TEAMS, export: testOptions({ batchSize: 10, parallelism: 2 }) };
     const handle = await client.schedule.create({
       scheduleId: 'nightly-test',
       spec: { calendars: [{ hour: 1, minute: 0 }] },
@@ -73,8 +77,14 @@ describe('nightly schedule, backfill cancellation, worker shutdown', () => {
       end: new Date('2026-11-02T01:30:00Z'),
       overlap: ScheduleOverlapPolicy.ALLOW_ALL,
     });
-    const child = client.workflow.getHandle('replaylake/export/2026-10-31_teams-1-2-3-4');
+    // The scheduled run starts its day's export as a child of its own.
+    let nightlyId: string | undefined;
     const deadline = Date.now() + 60_000;
+    while (!nightlyId && Date.now() < deadline) {
+      nightlyId = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
+      if (!nightlyId) await new Promise((r) => setTimeout(r, 200));
+    }
+    const child = client.workflow.getHandle(nightlyExportWorkflowId(nightlyId!));
     for (;;) {
       const described = await child.describe().catch(() => undefined);
       if (described && described.status.name !== 'RUNNING') break;
@@ -99,9 +109,7 @@ describe('nightly schedule, backfill cancellation, worker shutdown', () => {
           startMs: Date.parse('2026-10-01T00:00:00Z'),
           endMs: Date.parse('2026-10-31T00:00:00Z'),
           concurrency: 1,
-          settleHours: 24,
-          batchSize: 10,
-          parallelism: 1,
+          export: testOptions({ batchSize: 10, parallelism: 1 }),
         },
       ],
     });
@@ -132,10 +140,12 @@ describe('nightly schedule, backfill cancellation, worker shutdown', () => {
         REPLAYLAKE_STACK_DIR: join(lakeDir, 'no-stack'),
         REPLAYLAKE_TEMPORAL_ADDRESS: ex.env.connection.options.address,
         REPLAYLAKE_TEMPORAL_TASK_QUEUE: 'sigterm',
-        // A chDB data directory of its own: this test process holds the other one.
-        REPLAYLAKE_CLICKHOUSE_URL: `chdb://${mkdtempSync(join(tmpdir(), 'replaylake-worker-chdb-'))}`,
-        REPLAYLAKE_CLICKHOUSE_PASSWORD: 'never-printed',
+        // The file's ClickHouse, which a second process can share over HTTP; the worker checks it before polling.
+        REPLAYLAKE_CLICKHOUSE_URL: ch?.url,
+        REPLAYLAKE_CLICKHOUSE_USER: ch?.username,
+        REPLAYLAKE_CLICKHOUSE_PASSWORD: ch?.password,
         REPLAYLAKE_SOURCE_S3_ENDPOINT: minio.endpoint,
+        REPLAYLAKE_SOURCE_S3_ACCESS_KEY_ID: minio.accessKeyId,
         REPLAYLAKE_SOURCE_S3_SECRET_ACCESS_KEY: minio.secretAccessKey,
         REPLAYLAKE_LAKE_URI: pathToFileURL(lakeDir).href,
       },
@@ -149,7 +159,7 @@ describe('nightly schedule, backfill cancellation, worker shutdown', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr).toContain('worker: stopped');
-    expect(stderr).not.toContain('never-printed');
+    expect(stderr).not.toContain(ch!.password);
     expect(stderr).not.toContain(minio.secretAccessKey);
   });
 });

@@ -40,7 +40,7 @@ describe('stack lifecycle', () => {
     const first = stackCli('up');
     expect(first.code, first.out).toBe(0);
     const state = readState(root)!;
-    expect(isAlive(state.temporal.pid) && isAlive(state.minio.pid)).toBe(true);
+    expect(isAlive(state.temporal.pid) && isAlive(state.minio.pid) && isAlive(state.clickhouse.pid)).toBe(true);
     expect(state.minio.secretKey.length).toBeGreaterThanOrEqual(24);
 
     const second = stackCli('up');
@@ -52,11 +52,13 @@ describe('stack lifecycle', () => {
     expect(running.code).toBe(0);
     expect(running.out).toMatch(/temporal: running .*web UI http:\/\/127\.0\.0\.1:\d+/);
     expect(running.out).not.toContain(state.minio.secretKey);
+    expect(running.out).not.toContain(state.clickhouse.password);
 
     const down = stackCli('down');
     expect(down.code, down.out).toBe(0);
     expect(isAlive(state.temporal.pid)).toBe(false);
     expect(isAlive(state.minio.pid)).toBe(false);
+    expect(isAlive(state.clickhouse.pid)).toBe(false);
     const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
     expect(ps.split('\n').filter((l) => l.includes(root))).toEqual([]);
 
@@ -64,5 +66,6 @@ describe('stack lifecycle', () => {
     expect(stopped.code).toBe(3);
     expect(stopped.out).toContain('temporal: stopped');
     expect(stopped.out).toContain('minio: stopped');
+    expect(stopped.out).toContain('clickhouse: stopped');
   });
 });

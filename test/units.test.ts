@@ -1,13 +1,16 @@
-/** Pure pieces whose mistakes would be silent: URL parsing, range coalescing, key safety, windows, config. */
+/** Pure pieces whose mistakes would be silent: URL parsing, key safety, batch cutting, windows, dates, config. */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LocalLakeStore, safeKeySegment } from '../activities/lake-store';
-import { rawBlobKey, tableFileKey } from '../activities/lake-layout';
-import { BadBlockUrlError, coalesceRanges, parseBlockUrl } from '../activities/source/block-url';
+import { LocalLakeStore } from '../activities/lake-store';
+import { keySegment, rawBlobKey, tableFileKey } from '../activities/lake-layout';
+import type { SessionRef } from '../activities/listing';
+import { BadBlockUrlError, parseBlockUrl } from '../activities/source/block-url';
+import { UsageError, parseTeams } from '../client/dates';
+import { exportWindowId, windowProblem } from '../common/windows';
+import { cutBatches } from '../workflows/export-window';
 import { nightlyWindowStart } from '../workflows/nightly';
-import { exportWindowId, windowProblem } from '../workflows/window';
 import { ConfigError, loadConfig, redactConfig } from '../worker/config';
 
 const DAY = 86_400_000;
@@ -35,33 +38,87 @@ describe('block URLs', () => {
     expect(() => parseBlockUrl(url)).toThrow(BadBlockUrlError);
     expect(() => parseBlockUrl(url)).toThrow(message);
   });
-
-  it('groups ranges per batch file and merges neighbours into few GETs', () => {
-    const refs = [
-      's3://b/f1?range=bytes=0-99',
-      's3://b/f1?range=bytes=100-199',
-      's3://b/f1?range=bytes=10000000-10000099',
-      's3://b/f2?range=bytes=0-9',
-      's3://c/f1?range=bytes=0-9',
-    ].map(parseBlockUrl);
-    const groups = coalesceRanges(refs).map((g) => `${g.bucket}/${g.key} ${g.start}-${g.end} x${g.blocks.length}`);
-    expect(groups.sort()).toEqual(['b/f1 0-199 x2', 'b/f1 10000000-10000099 x1', 'b/f2 0-9 x1', 'c/f1 0-9 x1']);
-  });
 });
 
 describe('lake keys built from data', () => {
   it('cannot escape their partition', () => {
-    expect(safeKeySegment('../../etc/passwd')).toBe('__.._etc_passwd');
-    expect(safeKeySegment('a/b?c=d')).toBe('a_b_c_d');
-    expect(rawBlobKey({ dt: '2026-10-31', teamId: 1 }, '../x')).toBe('raw/dt=2026-10-31/team_id=1/__x.jsonl.zst');
-    expect(tableFileKey('events', { dt: '2026-10-31', teamId: 7 }, 3)).toBe(
-      'events/dt=2026-10-31/team_id=7/part-00003.parquet',
+    expect(keySegment('../../etc/passwd')).toBe('~2e.~2f..~2fetc~2fpasswd');
+    expect(rawBlobKey({ dt: '2026-10-31', teamId: 1 }, '../x', 'f00d')).toBe(
+      'raw/dt=2026-10-31/team_id=1/~2e.~2fx.f00d.jsonl.zst',
     );
+    expect(tableFileKey('events', { dt: '2026-10-31', teamId: 7 }, 'abc123', 3)).toBe(
+      'events/dt=2026-10-31/team_id=7/part-abc123-0003.parquet',
+    );
+  });
+
+  it('never give two session ids the same key', () => {
+    const ids = [
+      'x/y',
+      'x_y',
+      'x~2fy',
+      'x~y',
+      '',
+      '~',
+      '.hidden',
+      '~2ehidden',
+      'a'.repeat(200),
+      `${'a'.repeat(200)}b`,
+      `${'a'.repeat(72)}~h${'0'.repeat(40)}`,
+      'é',
+      '\u0000',
+      '01900000-0000-7000-8000-000000000001',
+    ];
+    const keys = ids.map(keySegment);
+    expect(new Set(keys).size).toBe(ids.length);
+    for (const k of keys) {
+      expect(k.length).toBeLessThanOrEqual(120);
+      expect(k).toMatch(/^[A-Za-z0-9_~-][A-Za-z0-9_.~-]*$/);
+    }
+    // PostHog's session ids (UUIDs) stay readable.
+    expect(keySegment('01900000-0000-7000-8000-000000000001')).toBe('01900000-0000-7000-8000-000000000001');
   });
 
   it('the local store refuses a key outside its root', async () => {
     const store = new LocalLakeStore(mkdtempSync(join(tmpdir(), 'replaylake-keys-')));
     await expect(store.put('../outside', Buffer.from('x'))).rejects.toThrow(/escapes the lake root/);
+  });
+});
+
+describe('batches', () => {
+  const ref = (day: string, teamId: number, n: number, bytes = 10): SessionRef => ({
+    teamId,
+    sessionId: `s${n}`,
+    startMs: Date.parse(`${day}T12:00:00Z`),
+    bytes,
+  });
+
+  it('never straddle a (day, team) partition and are cut by count and by bytes', () => {
+    const sessions = [
+      ref('2026-10-31', 1, 1),
+      ref('2026-10-31', 1, 2),
+      ref('2026-10-31', 1, 3),
+      ref('2026-10-31', 2, 4),
+      ref('2026-11-01', 2, 5),
+      ref('2026-11-01', 2, 6, 1000),
+      ref('2026-11-01', 2, 7),
+    ];
+    expect(cutBatches(sessions, 2, 500).map((b) => b.map((s) => s.sessionId))).toEqual([
+      ['s1', 's2'],
+      ['s3'],
+      ['s4'],
+      ['s5'],
+      ['s6'],
+      ['s7'],
+    ]);
+  });
+});
+
+describe('team ids', () => {
+  it('are decimal PostHog project ids', () => {
+    expect(parseTeams(['2', '1,3', ' 4 '])).toEqual([1, 2, 3, 4]);
+    for (const bad of ['', '0x10', '1e3', '-1', '1.5', 'one', '1) OR (1=1'])
+      expect(() => parseTeams([bad]), bad).toThrow(UsageError);
+    expect(() => parseTeams(['0x10'])).toThrow(/decimal digits, got "0x10"/);
   });
 });
 
@@ -110,8 +167,12 @@ describe('configuration', () => {
       ConfigError,
     );
     expect(() => loadConfig({ ...env, REPLAYLAKE_LAKE_URI: 'ftp://x', REPLAYLAKE_CLICKHOUSE_URL: 'tcp://y' })).toThrow(
-      /clickhouse\.url: clickhouse\.url must start with http:\/\/, https:\/\/ or chdb:\/\/; lake\.uri: lake\.uri must start with file:\/\/ or s3:\/\//,
+      /clickhouse\.url: clickhouse\.url must start with http:\/\/ or https:\/\/; lake\.uri: lake\.uri must start with file:\/\/ or s3:\/\//,
     );
     expect(() => loadConfig({ REPLAYLAKE_STACK_DIR: '/nonexistent' })).toThrow(/no local stack is running/);
+    expect(() => loadConfig({ ...env, REPLAYLAKE_HEARTBEAT_SECONDS: '1' })).toThrow(/export\.heartbeatSeconds/);
+    expect(() => loadConfig({ ...env, REPLAYLAKE_BATCH_SIZE: 'lots' })).toThrow(
+      /REPLAYLAKE_BATCH_SIZE must be a number/,
+    );
   });
 });

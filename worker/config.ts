@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import type { ExportWindowInput } from '../workflows/export-window';
 import { readState, stackRoot } from '../infra/state';
 
 const S3EndpointSchema = z.object({
@@ -39,8 +40,8 @@ export const ConfigSchema = z.object({
     tls: TlsFilesSchema.optional(),
   }),
   clickhouse: z.object({
-    /** `http(s)://host:port` for a ClickHouse server, or `chdb:///abs/path` for an embedded chDB data directory. */
-    url: z.string().regex(/^(https?|chdb):\/\//, 'clickhouse.url must start with http://, https:// or chdb://'),
+    /** `http(s)://host:port` of a ClickHouse server's HTTP interface (the local stack serves chDB on one). */
+    url: z.string().regex(/^https?:\/\//, 'clickhouse.url must start with http:// or https://'),
     username: z.string().default('default'),
     password: z.string().default(''),
     database: z.string().default('default'),
@@ -62,18 +63,45 @@ export const ConfigSchema = z.object({
   lake: z.object({
     uri: z.string().regex(/^(file|s3):\/\//, 'lake.uri must start with file:// or s3://'),
     s3: S3EndpointSchema.optional(),
+    /** Files in a partition that no committed version lists are deleted once this old (exports that never committed). */
+    orphanGraceHours: z.number().nonnegative().default(24),
+    /** Committed versions kept per partition besides the newest. */
+    keepVersions: z.number().int().nonnegative().default(10),
   }),
   export: z
     .object({
       /** Skip sessions whose last ingestion is more recent than this: they may still grow. */
       settleHours: z.number().nonnegative().default(24),
+      /** Sessions per batch (one activity) at most. */
       batchSize: z.number().int().positive().max(5000).default(200),
+      /** PostHog's uncompressed megabytes per batch at most; a larger session is a batch of its own. */
+      batchMB: z.number().positive().default(256),
       parallelism: z.number().int().positive().max(64).default(4),
+      /** A worker silent for this long is presumed dead and its activities move to another. */
+      heartbeatSeconds: z.number().int().min(5).max(600).default(30),
+      /** Rows and raw lines a batch holds before it writes a row group and a checkpoint. */
+      bufferMB: z.number().positive().default(32),
+      /** Compressed source bytes fetched ahead of the decoder, per batch. */
+      prefetchMB: z.number().positive().default(16),
+      fetchConcurrency: z.number().int().positive().max(64).default(8),
+      /** A session that decompresses to more than this is marked failed instead of exported; 0 for no limit. */
+      maxSessionMB: z.number().nonnegative().default(0),
     })
-    .default({ settleHours: 24, batchSize: 200, parallelism: 4 }),
+    .default({
+      settleHours: 24,
+      batchSize: 200,
+      batchMB: 256,
+      parallelism: 4,
+      heartbeatSeconds: 30,
+      bufferMB: 32,
+      prefetchMB: 16,
+      fetchConcurrency: 8,
+      maxSessionMB: 0,
+    }),
   worker: z
     .object({
       maxConcurrentActivities: z.number().int().positive().default(4),
+      /** Batches that run at once on a worker, each on its own thread (≈ cores). */
       decodeThreads: z.number().int().positive().default(2),
     })
     .default({ maxConcurrentActivities: 4, decodeThreads: 2 }),
@@ -104,6 +132,10 @@ const ENV: Array<[string, string[], 'string' | 'number' | 'boolean']> = [
   ['REPLAYLAKE_LAKE_S3_SECRET_ACCESS_KEY', ['lake', 's3', 'secretAccessKey'], 'string'],
   ['REPLAYLAKE_SETTLE_HOURS', ['export', 'settleHours'], 'number'],
   ['REPLAYLAKE_BATCH_SIZE', ['export', 'batchSize'], 'number'],
+  ['REPLAYLAKE_BATCH_MB', ['export', 'batchMB'], 'number'],
+  ['REPLAYLAKE_HEARTBEAT_SECONDS', ['export', 'heartbeatSeconds'], 'number'],
+  ['REPLAYLAKE_BUFFER_MB', ['export', 'bufferMB'], 'number'],
+  ['REPLAYLAKE_MAX_SESSION_MB', ['export', 'maxSessionMB'], 'number'],
   ['REPLAYLAKE_PARALLELISM', ['export', 'parallelism'], 'number'],
   ['REPLAYLAKE_WORKER_CONCURRENCY', ['worker', 'maxConcurrentActivities'], 'number'],
   ['REPLAYLAKE_DECODE_THREADS', ['worker', 'decodeThreads'], 'number'],
@@ -137,7 +169,7 @@ function deepMerge(base: Tree, over: Tree): Tree {
   return out;
 }
 
-/** The embedded default: the local stack's Temporal, chDB and MinIO, and a lake directory beside it. */
+/** The embedded default: the local stack's Temporal, ClickHouse and MinIO, and a lake directory beside it. */
 export function stackDefaults(env: NodeJS.ProcessEnv = process.env): Tree {
   const state = readState(stackRoot(env));
   if (!state) return {};
@@ -150,7 +182,7 @@ export function stackDefaults(env: NodeJS.ProcessEnv = process.env): Tree {
   };
   return {
     temporal: { address: state.temporal.address, namespace: state.temporal.namespace },
-    clickhouse: { url: `chdb://${state.chdb.dataDir}` },
+    clickhouse: { url: state.clickhouse.url, username: state.clickhouse.user, password: state.clickhouse.password },
     source: { s3: minio, v1: { s3: minio, bucket: state.minio.buckets.posthog, prefix: 'session_recordings' } },
     lake: { uri: pathToFileURL(join(state.root, 'lake')).href, s3: minio },
   };
@@ -193,4 +225,17 @@ const SECRET_KEYS = new Set(['password', 'secretAccessKey', 'sessionToken', 'api
 /** The config with every secret replaced, safe for logs and `--json` output. */
 export function redactConfig(config: Config): unknown {
   return JSON.parse(JSON.stringify(config), (key, value: unknown) => (SECRET_KEYS.has(key) && value ? '***' : value));
+}
+
+/** What every export window takes from the configuration besides its days and teams. */
+export type ExportOptions = Omit<ExportWindowInput, 'teams' | 'startMs' | 'endMs' | 'settledBeforeMs' | 'resume'>;
+
+export function exportOptions(config: Config): ExportOptions {
+  return {
+    settleHours: config.export.settleHours,
+    batchSize: config.export.batchSize,
+    batchBytes: Math.round(config.export.batchMB * 1024 * 1024),
+    parallelism: config.export.parallelism,
+    heartbeatSeconds: config.export.heartbeatSeconds,
+  };
 }

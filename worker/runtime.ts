@@ -1,44 +1,27 @@
 /**
- * Builds a worker from a parsed Config: connections to ClickHouse, the source object store and the lake, the decode
- * thread pool, and the Temporal worker that runs workflows and activities. Used by `replaylake worker` and by the
- * demo, which runs one in-process.
+ * Builds a worker from a parsed Config: connections to ClickHouse, the source object store and the lake, the batch
+ * threads, and the Temporal worker that runs workflows and activities. Used by `replaylake worker` and by the demo,
+ * which runs one in-process.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
-import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
+import type { NativeConnectionOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities';
-import { openClickHouse, tableExists } from '../activities/clickhouse';
-import { DecodePool } from '../activities/decode-pool';
-import { openLakeStore } from '../activities/lake-store';
-import type { Config, S3Endpoint } from './config';
+import { BatchPool } from '../activities/batch-pool';
+import type { BatchThreadData } from '../activities/batch-thread';
+import { openConnections } from '../activities/connections';
+import type { Connections } from '../activities/connections';
+import { fingerprint } from '../activities/lake-layout';
+import { BATCH_FORMAT, CHECKPOINT_FORMAT, MANIFEST_FORMAT } from '../activities/lake-records';
+import packageJson from '../package.json';
+import type { Config } from './config';
 
-export function s3ClientConfig(e: S3Endpoint): S3ClientConfig {
-  return {
-    region: e.region,
-    forcePathStyle: e.forcePathStyle,
-    ...(e.endpoint ? { endpoint: e.endpoint } : {}),
-    ...(e.accessKeyId && e.secretAccessKey
-      ? {
-          credentials: {
-            accessKeyId: e.accessKeyId,
-            secretAccessKey: e.secretAccessKey,
-            ...(e.sessionToken ? { sessionToken: e.sessionToken } : {}),
-          },
-        }
-      : {}),
-  };
-}
+const MB = 1024 * 1024;
 
 /** Connection options for any Temporal: the dev server, a self-hosted cluster (mTLS) or Temporal Cloud (API key). */
-export function temporalConnectionOptions(t: Config['temporal']): {
-  address: string;
-  tls?: boolean | TLSConfig;
-  apiKey?: string;
-} {
+export function temporalConnectionOptions(t: Config['temporal']): NativeConnectionOptions {
   const tls = t.tls
     ? {
         ...(t.tls.serverName ? { serverNameOverride: t.tls.serverName } : {}),
@@ -55,9 +38,37 @@ export function temporalConnectionOptions(t: Config['temporal']): {
   };
 }
 
+/** What a batch thread needs: where to connect, and the settings that shape its output. */
+export function batchThreadData(config: Config): BatchThreadData {
+  const settings = {
+    bufferBytes: Math.round(config.export.bufferMB * MB),
+    prefetchBytes: Math.round(config.export.prefetchMB * MB),
+    fetchConcurrency: config.export.fetchConcurrency,
+    maxSessionBytes: Math.round(config.export.maxSessionMB * MB),
+  };
+  return {
+    connections: { clickhouse: config.clickhouse, source: config.source, lake: config.lake },
+    settings,
+    // Everything that decides the bytes of a file goes into its name: formats, this version, the flush size, the
+    // size limit. Two exports that differ in any of them never write the same name.
+    configDigest: fingerprint(
+      [
+        packageJson.version,
+        MANIFEST_FORMAT,
+        BATCH_FORMAT,
+        CHECKPOINT_FORMAT,
+        settings.bufferBytes,
+        settings.maxSessionBytes,
+      ],
+      12,
+    ),
+  };
+}
+
 export interface WorkerRuntime {
   worker: Worker;
   deps: ActivityDeps;
+  connections: Connections;
   /** Stops polling, lets running activities finish, then closes every connection. */
   close(): Promise<void>;
 }
@@ -66,24 +77,19 @@ export async function createWorkerRuntime(
   config: Config,
   opts: { connection?: NativeConnection; taskQueue?: string } = {},
 ): Promise<WorkerRuntime> {
-  const clickhouse = openClickHouse(config.clickhouse);
-  const sourceS3 = new S3Client(s3ClientConfig(config.source.s3));
-  const v1S3 = config.source.v1.s3 ? new S3Client(s3ClientConfig(config.source.v1.s3)) : sourceS3;
-  const lake = openLakeStore(config.lake.uri, config.lake.s3 ? s3ClientConfig(config.lake.s3) : undefined);
-  const pool = new DecodePool(config.worker.decodeThreads);
-  let legacy: Promise<boolean> | undefined;
+  const connections = openConnections({ clickhouse: config.clickhouse, source: config.source, lake: config.lake });
+  const threadData = batchThreadData(config);
+  const batches = new BatchPool(config.worker.decodeThreads, threadData);
   const deps: ActivityDeps = {
-    clickhouse,
-    sourceS3,
-    v1S3,
-    v1Bucket: config.source.v1.bucket,
-    v1Prefix: config.source.v1.prefix,
-    lake,
-    pool,
-    database: config.clickhouse.database,
-    decodeConcurrency: config.worker.decodeThreads,
-    // Installs that never had the legacy table (or dropped it) simply have no legacy sessions.
-    withLegacy: () => (legacy ??= tableExists(clickhouse, config.clickhouse.database, 'session_recording_events')),
+    clickhouse: connections.clickhouse,
+    lake: connections.lake,
+    schema: connections.schema,
+    batches,
+    commit: {
+      configDigest: threadData.configDigest,
+      orphanGraceMs: config.lake.orphanGraceHours * 3_600_000,
+      keepVersions: config.lake.keepVersions,
+    },
   };
   const ownConnection = opts.connection
     ? undefined
@@ -102,13 +108,11 @@ export async function createWorkerRuntime(
   return {
     worker,
     deps,
+    connections,
     async close() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
-      await pool.close();
-      await clickhouse.close();
-      sourceS3.destroy();
-      if (v1S3 !== sourceS3) v1S3.destroy();
-      lake.close();
+      await batches.close();
+      await connections.close();
       await ownConnection?.close();
     },
   };

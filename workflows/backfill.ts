@@ -1,7 +1,8 @@
 /**
  * backfill: a date range → one child exportWindow per UTC day, at most `concurrency` at once, continuing as new every
- * few hundred days so that years of history fit. Child ids are the days' export ids, so a day exported by hand or by
- * the nightly schedule is the same workflow, and a repeated backfill attaches to its running self by id.
+ * few hundred days so that years of history fit. A repeated backfill attaches to its running self by id; a day that
+ * an `export` or the nightly schedule is exporting at the same moment runs alongside it, and whichever commits last
+ * replaces the partitions whole.
  */
 import {
   ApplicationFailure,
@@ -11,19 +12,20 @@ import {
   defineQuery,
   executeChild,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { ExportWindowInput, ExportWindowResult } from './export-window';
 import { exportWindow } from './export-window';
-import { DAY_MS, exportWindowId, utcDay, windowProblem } from './window';
+import { backfillDayWorkflowId } from './ids';
+import { DAY_MS, utcDay, windowProblem } from '../common/windows';
 
 export interface BackfillInput {
   teams: number[];
   startMs: number;
   endMs: number;
   concurrency: number;
-  settleHours: number;
-  batchSize: number;
-  parallelism: number;
+  /** Everything a day's export takes besides its window. */
+  export: Omit<ExportWindowInput, 'teams' | 'startMs' | 'endMs' | 'settledBeforeMs' | 'resume'>;
   /** Carried across continue-as-new. */
   resume?: { nextDayMs: number; done: BackfillProgress['done']; failed: BackfillProgress['failed'] };
 }
@@ -32,17 +34,13 @@ export interface BackfillProgress {
   daysTotal: number;
   daysDone: number;
   running: string[];
-  done: { days: number; sessions: number; events: number; errors: number };
+  done: { days: number; sessions: number; sessionsFailed: number; events: number; errors: number };
   failed: Array<{ day: string; message: string }>;
 }
 
 export const backfillProgressQuery = defineQuery<BackfillProgress>('progress');
 
 const DAYS_PER_RUN = 200;
-
-export function exportWorkflowId(windowId: string): string {
-  return `replaylake/export/${windowId}`;
-}
 
 export async function backfill(input: BackfillInput): Promise<BackfillProgress> {
   const problem = windowProblem(input.startMs, input.endMs, input.teams);
@@ -51,18 +49,18 @@ export async function backfill(input: BackfillInput): Promise<BackfillProgress> 
     daysTotal: Math.round((input.endMs - input.startMs) / DAY_MS),
     daysDone: 0,
     running: [],
-    done: input.resume?.done ?? { days: 0, sessions: 0, events: 0, errors: 0 },
+    done: input.resume?.done ?? { days: 0, sessions: 0, sessionsFailed: 0, events: 0, errors: 0 },
     failed: input.resume?.failed ?? [],
   };
   progress.daysDone = progress.done.days + progress.failed.length;
   setHandler(backfillProgressQuery, () => progress);
+  const backfillId = workflowInfo().workflowId;
 
   let day = input.resume?.nextDayMs ?? input.startMs;
   const firstDay = day;
-  const running: Array<Promise<void>> = [];
   while (day < input.endMs) {
     if (day - firstDay >= DAYS_PER_RUN * DAY_MS) {
-      await Promise.all(running);
+      await condition(() => progress.running.length === 0);
       await continueAsNew<typeof backfill>({
         ...input,
         resume: { nextDayMs: day, done: progress.done, failed: progress.failed },
@@ -71,41 +69,33 @@ export async function backfill(input: BackfillInput): Promise<BackfillProgress> 
     await condition(() => progress.running.length < input.concurrency);
     const startMs = day;
     const label = utcDay(startMs);
-    const childInput: ExportWindowInput = {
-      teams: input.teams,
-      startMs,
-      endMs: startMs + DAY_MS,
-      settleHours: input.settleHours,
-      batchSize: input.batchSize,
-      parallelism: input.parallelism,
-    };
+    const childInput: ExportWindowInput = { ...input.export, teams: input.teams, startMs, endMs: startMs + DAY_MS };
     progress.running.push(label);
-    running.push(
-      executeChild(exportWindow, {
-        workflowId: exportWorkflowId(exportWindowId(startMs, startMs + DAY_MS, input.teams)),
-        args: [childInput],
-        // Cancelling the backfill cancels the days it is running; finished days stay committed.
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      })
-        .then(
-          (r: ExportWindowResult) => {
-            progress.done.days++;
-            progress.done.sessions += r.sessions;
-            progress.done.events += r.events;
-            progress.done.errors += r.errors;
-          },
-          (err: unknown) => {
-            progress.failed.push({ day: label, message: err instanceof Error ? err.message : String(err) });
-          },
-        )
-        .finally(() => {
-          progress.running = progress.running.filter((d) => d !== label);
-          progress.daysDone++;
-        }),
-    );
+    void executeChild(exportWindow, {
+      workflowId: backfillDayWorkflowId(backfillId, label),
+      args: [childInput],
+      // Cancelling the backfill cancels the days it is running; finished days stay committed.
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    })
+      .then(
+        (r: ExportWindowResult) => {
+          progress.done.days++;
+          progress.done.sessions += r.sessions;
+          progress.done.sessionsFailed += r.sessionsFailed;
+          progress.done.events += r.events;
+          progress.done.errors += r.errors;
+        },
+        (err: unknown) => {
+          progress.failed.push({ day: label, message: failureMessage(err) });
+        },
+      )
+      .finally(() => {
+        progress.running = progress.running.filter((d) => d !== label);
+        progress.daysDone++;
+      });
     day += DAY_MS;
   }
-  await Promise.all(running);
+  await condition(() => progress.running.length === 0);
   if (progress.failed.length > 0) {
     throw ApplicationFailure.create({
       type: 'BackfillDaysFailed',
@@ -115,4 +105,11 @@ export async function backfill(input: BackfillInput): Promise<BackfillProgress> 
     });
   }
   return progress;
+}
+
+/** The innermost message of a failure chain: what actually went wrong, not "Child Workflow execution failed". */
+export function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
 }

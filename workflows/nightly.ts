@@ -5,16 +5,14 @@
  * it have stopped growing.
  */
 import { executeChild, workflowInfo } from '@temporalio/workflow';
-import type { ExportWindowResult } from './export-window';
+import type { ExportWindowInput, ExportWindowResult } from './export-window';
 import { exportWindow } from './export-window';
-import { exportWorkflowId } from './backfill';
-import { DAY_MS, exportWindowId } from './window';
+import { nightlyExportWorkflowId } from './ids';
+import { DAY_MS } from '../common/windows';
 
 export interface NightlyInput {
   teams: number[];
-  settleHours: number;
-  batchSize: number;
-  parallelism: number;
+  export: Omit<ExportWindowInput, 'teams' | 'startMs' | 'endMs' | 'settledBeforeMs' | 'resume'>;
   /** For runs started by hand (the demo, a re-run): the time to act as if scheduled at. */
   scheduledMs?: number;
 }
@@ -24,7 +22,8 @@ export function nightlyWindowStart(scheduledMs: number, settleHours: number): nu
 }
 
 export async function nightlyExport(input: NightlyInput): Promise<ExportWindowResult> {
-  const attrs = workflowInfo().searchAttributes as Record<string, unknown[] | undefined>;
+  const info = workflowInfo();
+  const attrs = info.searchAttributes as Record<string, unknown[] | undefined>;
   const scheduled = attrs['TemporalScheduledStartTime']?.[0];
   // Started by hand without scheduledMs: the start time stands in for the scheduled time.
   const scheduledMs =
@@ -33,20 +32,10 @@ export async function nightlyExport(input: NightlyInput): Promise<ExportWindowRe
       ? scheduled.getTime()
       : typeof scheduled === 'string'
         ? Date.parse(scheduled)
-        : workflowInfo().startTime.getTime());
-  const startMs = nightlyWindowStart(scheduledMs, input.settleHours);
-  const endMs = startMs + DAY_MS;
+        : info.startTime.getTime());
+  const startMs = nightlyWindowStart(scheduledMs, input.export.settleHours);
   return executeChild(exportWindow, {
-    workflowId: exportWorkflowId(exportWindowId(startMs, endMs, input.teams)),
-    args: [
-      {
-        teams: input.teams,
-        startMs,
-        endMs,
-        settleHours: input.settleHours,
-        batchSize: input.batchSize,
-        parallelism: input.parallelism,
-      },
-    ],
+    workflowId: nightlyExportWorkflowId(info.workflowId),
+    args: [{ ...input.export, teams: input.teams, startMs, endMs: startMs + DAY_MS }],
   });
 }

@@ -1,11 +1,11 @@
-/** verifyLake: the committed lake against the source, run on a worker because only workers reach ClickHouse. */
+/** verifyWindow: the committed lake against the source, run on a worker because only workers reach ClickHouse. */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { VerifyInput, VerifyReport } from '../activities/verify';
 
 const { verifyLake } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '1 minute',
   retry: { maximumAttempts: 3 },
 });
 

@@ -1,12 +1,12 @@
-/** What every source reader shares: ranged GETs and the error records a bad block or file becomes. */
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { S3Client } from '@aws-sdk/client-s3';
+/** The records bad source data becomes, and the errors that name what was wrong with it. */
 
 export interface SourceError {
   /** The block URL, object key or row the error is about. */
   readonly location: string;
   readonly errorClass: string;
   readonly message: string;
+  /** The affected event's timestamp, when the error concerns one event. */
+  readonly eventTimestamp?: number;
 }
 
 export class BlockLengthError extends Error {
@@ -15,23 +15,16 @@ export class BlockLengthError extends Error {
 export class CorruptBlockError extends Error {
   override readonly name = 'CorruptBlockError';
 }
-
-export function toSourceError(location: string, err: unknown): SourceError {
-  const e = err instanceof Error ? err : new Error(String(err));
-  return { location, errorClass: e.name || 'Error', message: e.message };
+export class MissingObjectError extends Error {
+  override readonly name = 'MissingObjectError';
 }
 
-export async function getRange(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  start: number,
-  end: number,
-  signal?: AbortSignal,
-): Promise<Buffer> {
-  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }), {
-    abortSignal: signal,
-  });
-  if (!res.Body) throw new BlockLengthError(`empty body for s3://${bucket}/${key} bytes=${start}-${end}`);
-  return Buffer.from(await res.Body.transformToByteArray());
+export function toSourceError(location: string, err: unknown, eventTimestamp?: number): SourceError {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return {
+    location,
+    errorClass: e.name || 'Error',
+    message: e.message,
+    ...(eventTimestamp === undefined ? {} : { eventTimestamp }),
+  };
 }

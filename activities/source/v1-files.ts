@@ -10,11 +10,14 @@ export function v1SessionPrefix(prefix: string, teamId: number, sessionId: strin
   return `${prefix}/team_id/${teamId}/session_id/${sessionId}/data/`;
 }
 
-/** The API strips anything after a dot and parses `start-end` (older experimental names may lack the end). */
-function fileStart(key: string): number {
+/**
+ * The first event time a file's name declares. PostHog's API strips anything after a dot and parses `start-end`;
+ * older experimental names may hold another number or none, and then say nothing.
+ */
+export function fileStart(key: string): number | undefined {
   const name = key.slice(key.lastIndexOf('/') + 1).split('.')[0] ?? '';
   const start = Number(name.split('-')[0]);
-  return Number.isFinite(start) ? start : Number.MAX_SAFE_INTEGER;
+  return name !== '' && Number.isSafeInteger(start) ? start : undefined;
 }
 
 export async function listV1Files(
@@ -32,5 +35,6 @@ export async function listV1Files(
     for (const o of page.Contents ?? []) if (o.Key) files.push({ key: o.Key, size: o.Size ?? 0 });
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  return files.sort((a, b) => fileStart(a.key) - fileStart(b.key) || a.key.localeCompare(b.key));
+  const order = (key: string) => fileStart(key) ?? Number.MAX_SAFE_INTEGER;
+  return files.sort((a, b) => order(a.key) - order(b.key) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

@@ -4,16 +4,14 @@
  * manifest's SHA-256, decompressed, split by window) and its rows in `sessions`, `pageviews`, `console_logs` and
  * `clicks` for the side panel and the timeline.
  */
-import { decompress as zstdDecompress } from '@bokuweb/zstd-wasm';
-import { parquetReadObjects } from 'hyparquet';
+import { decompress as zstdDecompress } from 'fzstd';
 import type { ParquetRow } from 'hyparquet';
-import type { PartitionManifest } from '../../activities/commit';
-import { MANIFEST_FORMAT } from '../../activities/commit';
-import type { RawBlobRecord } from '../../activities/export-batch';
+import { MANIFEST_FORMAT } from '../../activities/lake-records';
+import type { PartitionManifest, RawBlobRecord } from '../../activities/lake-records';
 import type { TableName } from '../../activities/lake-tables';
 import type { LakeStore } from '../../activities/lake-store';
 import { sha256 } from '../../activities/lake-store';
-import { initZstd } from '../../activities/parquet-writer';
+import { UnreadableParquetError, readParquetRows } from '../../activities/parquet-reader';
 import type { Marker, PanelSession, PayloadWindow, RecordedEvent, ReplayPayload } from '../../viewer/payload';
 
 export type PlayErrorKind = 'unknown-session' | 'missing-blob' | 'corrupt';
@@ -87,12 +85,12 @@ async function locate(store: LakeStore, sessionId: string): Promise<Located> {
   throw new PlayError('unknown-session', `session ${sessionId} is not in the lake ${store.uri('')} (${where}${note})`);
 }
 
+/** A long session's blob is several zstd frames; fzstd reads them as the one stream they are. */
 function decompressBlob(body: Buffer, uri: string): string {
   try {
     return Buffer.from(zstdDecompress(body)).toString('utf8');
   } catch {
-    // The decoder's own messages ("Failed to compress with code -10") would only confuse.
-    throw new PlayError('corrupt', `raw blob ${uri} is corrupt: not a readable zstd frame`);
+    throw new PlayError('corrupt', `raw blob ${uri} is corrupt: not a readable zstd stream`);
   }
 }
 
@@ -143,8 +141,8 @@ async function readBlob(store: LakeStore, located: Located): Promise<PayloadWind
 }
 
 /**
- * A batch writes every table of a partition under the same part number, so once the session's `sessions` row is
- * found, only that part of the other tables holds its rows; other files are read only if that one is not listed.
+ * The session's rows of one table. Row-group statistics on session_id let the reader skip the groups of other
+ * sessions, so reading every file of the partition costs little.
  */
 async function readRows(
   store: LakeStore,
@@ -152,27 +150,23 @@ async function readRows(
   table: TableName,
   sessionId: string,
   columns: string[],
-  part?: string,
-): Promise<{ rows: ParquetRow[]; part?: string }> {
-  const files = manifest.tables[table]?.files ?? [];
-  const preferred = part ? files.filter((f) => f.key.endsWith(`/${part}`)) : [];
-  for (const file of preferred.length > 0 ? preferred : files) {
-    const body = await store.get(file.key);
-    if (!body) throw new PlayError('corrupt', `${store.uri(file.key)} is missing (listed in the manifest)`);
-    let rows: ParquetRow[];
+): Promise<ParquetRow[]> {
+  const out: ParquetRow[] = [];
+  for (const file of manifest.tables[table]?.files ?? []) {
+    let rows: ParquetRow[] | undefined;
     try {
-      rows = await parquetReadObjects({
-        file: new Uint8Array(body).buffer,
+      rows = await readParquetRows(store, file.key, {
         columns: ['session_id', ...columns],
         filter: { session_id: { $eq: sessionId } },
-        compressors: { ZSTD: (input: Uint8Array) => zstdDecompress(input) },
       });
     } catch (err) {
-      throw new PlayError('corrupt', `${store.uri(file.key)} is not readable Parquet: ${(err as Error).message}`);
+      if (err instanceof UnreadableParquetError) throw new PlayError('corrupt', err.message);
+      throw err;
     }
-    if (rows.length > 0) return { rows, part: file.key.slice(file.key.lastIndexOf('/') + 1) };
+    if (!rows) throw new PlayError('corrupt', `${store.uri(file.key)} is missing (listed in the manifest)`);
+    out.push(...rows);
   }
-  return { rows: [] };
+  return out;
 }
 
 function num(value: unknown): number | null {
@@ -241,13 +235,10 @@ function isWireframeSnapshot(e: RecordedEvent): boolean {
 
 /** Reads one session for the viewer; every failure is a {@link PlayError} with a one-line message. */
 export async function loadSession(store: LakeStore, sessionId: string): Promise<ReplayPayload> {
-  // Blobs and Parquet pages are zstd. The writer's loader keeps one WebAssembly instance per process: a second init()
-  // would swap the module under a decoder that is still running.
-  await initZstd();
   const located = await locate(store, sessionId);
   const windows = await readBlob(store, located);
   const { manifest } = located;
-  const found = await readRows(store, manifest, 'sessions', sessionId, [
+  const sessionRows = await readRows(store, manifest, 'sessions', sessionId, [
     'team_id',
     'start_time',
     'end_time',
@@ -261,29 +252,22 @@ export async function loadSession(store: LakeStore, sessionId: string): Promise<
     'snapshot_source',
     'generation',
   ]);
-  const row = found.rows[0];
+  const row = sessionRows[0];
   if (!row)
     throw new PlayError('corrupt', `${located.manifestKey} lists session ${sessionId} but its sessions table does not`);
   const [pageviews, consoleLogs, clicks] = await Promise.all([
-    readRows(store, manifest, 'pageviews', sessionId, ['timestamp', 'window_id', 'url'], found.part),
-    readRows(
-      store,
-      manifest,
-      'console_logs',
-      sessionId,
-      ['timestamp', 'window_id', 'level_bucket', 'message'],
-      found.part,
-    ),
-    readRows(store, manifest, 'clicks', sessionId, ['timestamp', 'window_id', 'is_rage_click'], found.part),
+    readRows(store, manifest, 'pageviews', sessionId, ['timestamp', 'window_id', 'url']),
+    readRows(store, manifest, 'console_logs', sessionId, ['timestamp', 'window_id', 'level_bucket', 'message']),
+    readRows(store, manifest, 'clicks', sessionId, ['timestamp', 'window_id', 'is_rage_click']),
   ]);
   const markers: Marker[] = [
-    ...pageviews.rows.map((r) => ({
+    ...pageviews.map((r) => ({
       kind: 'pageview' as const,
       timestampMs: num(r['timestamp']) ?? 0,
       windowId: str(r['window_id']) ?? '',
       label: cut(str(r['url']) ?? ''),
     })),
-    ...consoleLogs.rows
+    ...consoleLogs
       .filter((r) => r['level_bucket'] === 'error')
       .map((r) => ({
         kind: 'console-error' as const,
@@ -291,7 +275,7 @@ export async function loadSession(store: LakeStore, sessionId: string): Promise<
         windowId: str(r['window_id']) ?? '',
         label: cut(str(r['message']) ?? ''),
       })),
-    ...rageMarkers(clicks.rows),
+    ...rageMarkers(clicks),
   ].sort((a, b) => a.timestampMs - b.timestampMs);
   const session = panelSession(row);
   const mobile = session.snapshotSource === 'mobile' || windows.some((w) => w.events.some(isWireframeSnapshot));

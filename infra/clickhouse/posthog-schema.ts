@@ -1,6 +1,7 @@
 /**
- * PostHog's ClickHouse objects for session replay, recreated in an embedded chDB data directory so tests
- * and local runs read the same tables, column types and merge semantics as a self-hosted PostHog install.
+ * PostHog's ClickHouse objects for session replay, recreated in a chDB data directory (served over HTTP by
+ * http-server.ts) so tests and local runs read the same tables, column types and merge semantics as a self-hosted
+ * PostHog install. The statements are plain ClickHouse DDL and apply through any ClickHouse client.
  *
  * Sources (PostHog/posthog):
  * - posthog/session_recordings/sql/session_replay_event_sql.py (KAFKA_/SESSION_REPLAY_EVENTS_TABLE_BASE_SQL,
@@ -46,8 +47,7 @@
  * Not reproduced: columns that exist only in PostHog's declarative (HCL) schema and not in its Python DDL
  * (`surfacing_score`, `snapshot_mode_v2` / kafka `snapshot_mode`); exporters must treat them as optional.
  */
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import type { ClickHouseClient } from '@clickhouse/client';
 
 export interface PostHogSchemaOptions {
   /**
@@ -288,19 +288,4 @@ export async function applyPostHogSchema(
   for (const query of postHogSchemaStatements(database, options)) {
     await client.command({ query });
   }
-}
-
-type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
-
-/**
- * chDB runs one engine per process and binds it to a single on-disk path: opening a different path while
- * this client is open throws synchronously, and two processes on one path fail on the directory lock.
- * After `close()` the same or another path can be opened again, and tables and MVs persist on disk.
- */
-export function openChdbClient(dataDir: string): ClickHouseClient {
-  // @clickhouse/client bundles its own copy of the client-common typings while chdb implements the separate
-  // @clickhouse/client-common package. The shapes are identical, but SettingsMap's private field makes
-  // TypeScript compare the two copies nominally, so the connection needs a cast.
-  const connection = createChdbConnection({ path: dataDir }) as unknown as ClientConnection;
-  return createClient({ connection });
 }

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { openChdbClient } from '../clickhouse/posthog-schema';
+import { createClient } from '@clickhouse/client';
 import { s3ClientForStack } from '../stack';
 import type { StackState } from '../state';
 import type { SampleSummary } from './generate';
@@ -53,7 +53,8 @@ export async function loadSample(
       }
       return { summary: existing, alreadyLoaded: true };
     }
-    const clickhouse = openChdbClient(state.chdb.dataDir);
+    const { url, user: username, password } = state.clickhouse;
+    const clickhouse = createClient({ url, username, password });
     try {
       const summary = await generateSample({ s3, bucket, clickhouse, outDir }, options, opts.onProgress);
       writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2));

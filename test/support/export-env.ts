@@ -1,6 +1,6 @@
 /**
- * A real Temporal dev server plus one replaylake worker for a test file, wired to a chDB data directory, a MinIO
- * source bucket and a lake. A Worker runs once, so it runs for the whole file and stops in `close()`.
+ * A real Temporal dev server plus one replaylake worker for a test file, wired to a ClickHouse (the file's chDB
+ * server), a MinIO source bucket and a lake. A Worker runs once, so it runs for the whole file and stops in `close()`.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Config } from '../../worker/config';
@@ -29,7 +29,7 @@ export function stackMinio() {
 }
 
 export async function startExportEnv(opts: {
-  chdbDir: string;
+  clickhouse: { url: string; username: string; password: string };
   sourceBucket: string;
   lakeUri: string;
   taskQueue: string;
@@ -39,7 +39,7 @@ export async function startExportEnv(opts: {
   const minio = stackMinio();
   const config = ConfigSchema.parse({
     temporal: { taskQueue: opts.taskQueue },
-    clickhouse: { url: `chdb://${opts.chdbDir}` },
+    clickhouse: { url: opts.clickhouse.url, username: opts.clickhouse.username, password: opts.clickhouse.password },
     source: { s3: minio, v1: { s3: minio, bucket: opts.sourceBucket, prefix: 'session_recordings' } },
     lake: { uri: opts.lakeUri, s3: minio },
   });

@@ -1,4 +1,4 @@
-/** The shared reference material sits beside the repository (`../shared`), in a session and in CI alike. */
+/** Fixtures that ship with the repository (see each folder's README for where they came from). */
 import { join } from 'node:path';
 
-export const REAL_POSTHOG_JS = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'real-posthog-js');
+export const REAL_POSTHOG_JS = join(__dirname, '..', 'fixtures', 'real-posthog-js');

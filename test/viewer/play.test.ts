@@ -12,14 +12,14 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PartitionManifest } from '../../activities/commit';
+import type { PartitionManifest } from '../../activities/lake-records';
 import { openLakeStore, sha256 } from '../../activities/lake-store';
-import { manifestKey, rawBlobKey } from '../../activities/lake-layout';
-import { compressRawBlob } from '../../activities/parquet-writer';
+import { manifestKey } from '../../activities/lake-layout';
+import { initZstd, zstdFrame } from '../../activities/zstd';
 import type { SessionTruth } from '../../infra/sample/ground-truth';
 import { PlayError, loadSession } from '../../client/play/load';
 import { startPlayServer } from '../../client/play/server';
-import { s3ClientConfig } from '../../worker/runtime';
+import { s3ClientConfig } from '../../activities/connections';
 import { stackMinio } from '../support/export-env';
 import { duckdb, readRawBlob, table } from '../support/lake';
 import { freshBucket, stackS3 } from '../support/stack';
@@ -129,7 +129,7 @@ describe('replaylake play in headless Chromium', () => {
     ]);
     web = lake.sessions.find((t) => t.window_ids.length === 3 && t.platform === 'web')!;
     mobile = lake.sessions.find((t) => t.platform === 'mobile' && t.note.startsWith('mobile'))!;
-    webLines = readRawBlob(join(lake.dir, rawBlobKey({ dt: SAMPLE_DAY, teamId: web.team_id }, web.session_id)));
+    webLines = readRawBlob(join(lake.dir, lake.blobKeys.get(web.session_id)!));
     const db = await duckdb();
     try {
       const rows = await db.rows<Record<string, string | null>>(
@@ -243,7 +243,7 @@ describe('replaylake play in headless Chromium', () => {
     expect(await page.getAttribute('#app', 'data-platform')).toBe('mobile');
     expect(await page.locator('.rr-player').count()).toBe(0);
     expect(await page.locator('.screens > li').count()).toBeGreaterThan(0);
-    const blob = readRawBlob(join(lake.dir, rawBlobKey({ dt: SAMPLE_DAY, teamId: mobile.team_id }, mobile.session_id)));
+    const blob = readRawBlob(join(lake.dir, lake.blobKeys.get(mobile.session_id)!));
     const firstText = /"type":"text","text":"([^"]+)"/.exec(blob.find((l) => l.includes('"wireframes"'))!)![1]!;
     expect(await page.locator('.screens').innerText()).toContain(firstText);
     await page.locator('.timeline .marker[data-kind="console-error"]').first().click();
@@ -276,10 +276,10 @@ describe('replaylake play in headless Chromium', () => {
   it('corrupt and missing blobs: a clear message in the terminal and on the page', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'replaylake-corrupt-lake-'));
     cpSync(lake.dir, copy, { recursive: true });
-    const blobKey = rawBlobKey({ dt: SAMPLE_DAY, teamId: web.team_id }, web.session_id);
+    const blobKey = lake.blobKeys.get(web.session_id)!;
     writeFileSync(join(copy, blobKey), 'not zstd, not rrweb');
     const missing = mobile;
-    rmSync(join(copy, rawBlobKey({ dt: SAMPLE_DAY, teamId: missing.team_id }, missing.session_id)));
+    rmSync(join(copy, lake.blobKeys.get(missing.session_id)!));
     const uri = pathToFileURL(copy).href;
 
     const res = await cli('play', web.session_id, '--lake', uri);
@@ -308,7 +308,7 @@ describe('replaylake play in headless Chromium', () => {
     // A blob that matches a (rewritten) manifest is still decoded with care.
     const manifestPath = join(copy, manifestKey({ dt: SAMPLE_DAY, teamId: other.team_id }));
     const playWith = async (body: Buffer): Promise<string> => {
-      writeFileSync(join(copy, rawBlobKey({ dt: SAMPLE_DAY, teamId: other.team_id }, other.session_id)), body);
+      writeFileSync(join(copy, lake.blobKeys.get(other.session_id)!), body);
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as PartitionManifest;
       const entry = manifest.raw.blobs.find((x) => x.session_id === other.session_id)!;
       Object.assign(entry, { sha256: sha256(body), bytes: body.byteLength });
@@ -318,8 +318,11 @@ describe('replaylake play in headless Chromium', () => {
         (err: Error) => err.message,
       );
     };
-    expect(await playWith(Buffer.from('garbage'))).toMatch(/ is corrupt: not a readable zstd frame$/);
-    const lines = (text: string) => compressRawBlob(Buffer.from(text));
+    expect(await playWith(Buffer.from('garbage'))).toMatch(/ is corrupt: not a readable zstd stream$/);
+    const lines = async (text: string) => {
+      await initZstd();
+      return Buffer.from(zstdFrame(Buffer.from(text)));
+    };
     expect(await playWith(await lines('["w",{"type":4,"timestamp":1}]\nnot json\n'))).toMatch(
       / is corrupt: line 2 is not JSON$/,
     );

@@ -1,6 +1,7 @@
 /**
- * Pure date arithmetic shared by workflows and activities: export windows are whole UTC days, named
- * deterministically so that workflow ids and lake keys repeat exactly when a window is exported again.
+ * Pure date arithmetic that workflows, activities and the CLI share: export windows are whole UTC days, named
+ * deterministically so that workflow ids and lake keys repeat exactly when a window is exported again. Imports
+ * nothing, so the workflow sandbox may load it.
  */
 export const DAY_MS = 86_400_000;
 
