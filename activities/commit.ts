@@ -93,6 +93,8 @@ async function batchRecords(lake: LakeStore, input: CommitInput): Promise<BatchR
 
 export async function commitWindow(lake: LakeStore, input: CommitInput, opts: CommitOptions): Promise<CommitResult> {
   const now = opts.now ?? Date.now;
+  const done = await alreadyCommitted(lake, input);
+  if (done) return done;
   const records = await batchRecords(lake, input);
   const result: CommitResult = {
     partitions: 0,
@@ -136,6 +138,54 @@ export async function commitWindow(lake: LakeStore, input: CommitInput, opts: Co
     unchanged: result.unchanged,
   });
   return result;
+}
+
+/**
+ * A retry of a commit that finished (its worker died before reporting): staging is gone and every partition's
+ * committed snapshot is this chain's. The result is read back from the manifests.
+ */
+async function alreadyCommitted(lake: LakeStore, input: CommitInput): Promise<CommitResult | undefined> {
+  const staging = stagingPrefix(input.run.workflowId, input.run.chainId);
+  if ((await lake.list(staging)).length > 0) return undefined;
+  const result: CommitResult = {
+    partitions: 0,
+    unchanged: 0,
+    sessions: 0,
+    sessionsFailed: 0,
+    events: 0,
+    errors: 0,
+    files: 0,
+    staleDeleted: 0,
+  };
+  for (const partition of windowPartitions(input.window.startMs, input.window.endMs, input.window.teams)) {
+    const m = await committedBy(lake, partition, input.run);
+    if (!m) return undefined;
+    result.partitions++;
+    result.unchanged++;
+    result.sessions += m.sessions;
+    result.sessionsFailed += m.sessions_failed;
+    result.events += m.events;
+    result.errors += m.errors;
+    result.files += TABLE_NAMES.reduce((n, t) => n + m.tables[t].files.length, 0) + m.raw.files;
+  }
+  return result;
+}
+
+/** This chain's commit of the partition: the current one, or a version a later export has since replaced. */
+async function committedBy(
+  lake: LakeStore,
+  partition: Partition,
+  run: RunIdentity,
+): Promise<PartitionManifest | undefined> {
+  const ours = (m: PartitionManifest | undefined) =>
+    m !== undefined && m.run.workflow_id === run.workflowId && m.run.chain_id === run.chainId;
+  const current = await readManifest(lake, manifestKey(partition));
+  if (ours(current)) return current;
+  for (const v of (await versions(lake, partition)).reverse()) {
+    const m = await readManifest(lake, manifestVersionKey(partition, v));
+    if (ours(m)) return m;
+  }
+  return undefined;
 }
 
 type Snapshot = Omit<PartitionManifest, 'version' | 'run'>;
@@ -268,7 +318,12 @@ async function commitPartition(
       manifest = {
         ...snapshot,
         version,
-        run: { workflow_id: input.run.workflowId, run_id: input.run.runId, committed_at: iso(now()) },
+        run: {
+          workflow_id: input.run.workflowId,
+          chain_id: input.run.chainId,
+          run_id: input.run.runId,
+          committed_at: iso(now()),
+        },
       };
       if (
         !(await lake.create(

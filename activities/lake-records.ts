@@ -58,7 +58,7 @@ export interface PartitionManifest {
   /** Digest of the export settings that shaped the bytes. */
   export: { config: string };
   /** The only wall-clock values in the lake: when and by which run this partition was committed. */
-  run: { workflow_id: string; run_id: string; committed_at: string };
+  run: { workflow_id: string; chain_id: string; run_id: string; committed_at: string };
 }
 
 /** Totals of a batch, kept as it goes so a resumed batch reports what an uninterrupted one would. */

@@ -399,19 +399,17 @@ program
   .action(async () => {
     const config = loadConfig();
     console.error(`worker: config ${JSON.stringify(redactConfig(config))}`);
-    const runtime = await createWorkerRuntime(config);
-    try {
-      const checks = await checkConnections(runtime.connections, {
-        clickhouseUrl: config.clickhouse.url,
-        database: config.clickhouse.database,
-        lakeUri: config.lake.uri,
-        sourceEndpoint: config.source.s3.endpoint ?? 'AWS S3',
-      });
-      console.error(`worker: ClickHouse ${checks.clickhouse}; blob store ${checks.source}; lake ${checks.lake}`);
-    } catch (err) {
-      await runtime.close();
-      throw err;
-    }
+    const runtime = await createWorkerRuntime(config, {
+      check: async (connections) => {
+        const checks = await checkConnections(connections, {
+          clickhouseUrl: config.clickhouse.url,
+          database: config.clickhouse.database,
+          lakeUri: config.lake.uri,
+          sourceEndpoint: config.source.s3.endpoint ?? 'AWS S3',
+        });
+        console.error(`worker: ClickHouse ${checks.clickhouse}; blob store ${checks.source}; lake ${checks.lake}`);
+      },
+    });
     const stop = () => {
       console.error('worker: shutting down, letting running activities finish');
       runtime.worker.shutdown();

@@ -158,6 +158,8 @@ describe('replaylake CLI', () => {
       /^replaylake: --to 2026-10-30 must be after --from 2026-10-31/,
     ],
     [['export', '--team', 'x', '--from', '2026-10-31'], /^replaylake: --team must be a PostHog team/],
+    [['export', '--team', '', '--from', '2026-10-31'], /^replaylake: --team must be a PostHog team .* got ""$/],
+    [['export', '--team', '0x10', '--from', '2026-10-31'], /^replaylake: --team must be a PostHog team .* got "0x10"$/],
     [['schedule', 'create', '--team', '1', '--at', '25:00'], /^replaylake: --at must be a UTC time as HH:MM/],
   ])('%j exits 2 with one line', async (args, message) => {
     const res = await cli(...args);
@@ -180,5 +182,62 @@ describe('replaylake CLI', () => {
     });
     expect(res.code).toBe(2);
     expect(res.stderr.trim()).toBe('replaylake: REPLAYLAKE_BATCH_SIZE must be a number, got "many"');
+  });
+
+  const run = (args: string[], extra: NodeJS.ProcessEnv) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(join(__dirname, '..', 'bin', 'replaylake'), args, { env: { ...env, ...extra } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  it('an unreachable Temporal: one line naming the address and the setting, JSON under --json', async () => {
+    const args = ['export', '--team', '1', '--from', '2026-10-31'];
+    const [res, json] = await Promise.all([
+      run(args, { REPLAYLAKE_TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+      run([...args, '--json'], { REPLAYLAKE_TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+    ]);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^replaylake: cannot reach Temporal at 127\.0\.0\.1:1 \(.*\); check temporal\.address/),
+    ]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({
+      error: { type: 'TemporalUnreachableError', message: expect.stringContaining('127.0.0.1:1') as string },
+    });
+  });
+
+  it.each([
+    [
+      'an unreachable ClickHouse',
+      { REPLAYLAKE_CLICKHOUSE_URL: 'http://127.0.0.1:1' },
+      /^replaylake: cannot start: ClickHouse at http:\/\/127\.0\.0\.1:1: .*unreachable \(ECONNREFUSED\).*; check clickhouse\.url/,
+    ],
+    [
+      'a database that does not exist',
+      { REPLAYLAKE_CLICKHOUSE_DATABASE: 'nope' },
+      /^replaylake: cannot start: ClickHouse at .*UNKNOWN_DATABASE.*clickhouse\.database/,
+    ],
+    [
+      'a lake path that is a file',
+      { REPLAYLAKE_LAKE_URI: pathToFileURL(__filename).href },
+      /^replaylake: cannot start: the lake at file:.*ENOTDIR.*check lake\.uri/,
+    ],
+    [
+      'an S3 lake without credentials',
+      { REPLAYLAKE_LAKE_URI: 's3://no-credentials/lake', AWS_EC2_METADATA_DISABLED: 'true' },
+      /^replaylake: cannot start: the lake at s3:\/\/no-credentials\/lake: .*(Credential|credential).*check lake\.s3/,
+    ],
+  ])('a worker with %s refuses to start: exit 2 and one line naming the setting', async (_what, extra, message) => {
+    const res = await run(['worker'], extra);
+    expect(res.code, res.stderr).toBe(2);
+    const lines = res.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('worker: config'));
+    expect(lines).toEqual([expect.stringMatching(message)]);
   });
 });

@@ -2,8 +2,7 @@
  * The whole pipeline through the real Temporal dev server, MinIO and chDB: sample recordings of every generation are
  * exported by exportWindow into a local lake, which must hold exactly the ground truth.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import { COOKBOOK, recipeSql } from '../client/cookbook';
 import { START_POLICIES } from '../client/temporal';
 import type { ExportFixture } from './support/export-fixture';
 import { DAY_MS, SAMPLE_DAY, exportFixture, testWindow } from './support/export-fixture';
-import { duckdb, readRawBlob, table } from './support/lake';
+import { duckdb, readRawBlob, snapshotLake, table } from './support/lake';
 
 const DAY = SAMPLE_DAY;
 const WINDOW = testWindow();
@@ -196,21 +195,3 @@ describe('exportWindow end to end', () => {
     }
   });
 });
-
-/** Every file's SHA-256 (data files) and every manifest without its run block. */
-function snapshotLake(dir: string): { data: Record<string, string>; manifests: Record<string, unknown> } {
-  const data: Record<string, string> = {};
-  const manifests: Record<string, unknown> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const full = join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else if (name === '_manifest.json') {
-        const { run: _run, ...rest } = JSON.parse(readFileSync(full, 'utf8')) as Record<string, unknown>;
-        manifests[full.slice(dir.length)] = rest;
-      } else data[full.slice(dir.length)] = createHash('sha256').update(readFileSync(full)).digest('hex');
-    }
-  };
-  walk(dir);
-  return { data, manifests };
-}

@@ -62,7 +62,8 @@ export const ConfigSchema = z.object({
   }),
   lake: z.object({
     uri: z.string().regex(/^(file|s3):\/\//, 'lake.uri must start with file:// or s3://'),
-    s3: S3EndpointSchema.optional(),
+    /** For an s3:// lake; without credentials the AWS SDK's default chain applies (environment, profile, role). */
+    s3: S3EndpointSchema.default({ region: 'us-east-1', forcePathStyle: true }),
     /** Files in a partition that no committed version lists are deleted once this old (exports that never committed). */
     orphanGraceHours: z.number().nonnegative().default(24),
     /** Committed versions kept per partition besides the newest. */

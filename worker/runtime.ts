@@ -75,9 +75,22 @@ export interface WorkerRuntime {
 
 export async function createWorkerRuntime(
   config: Config,
-  opts: { connection?: NativeConnection; taskQueue?: string } = {},
+  opts: {
+    connection?: NativeConnection;
+    taskQueue?: string;
+    /** Runs before anything polls (start-up checks); a failure closes every connection and is rethrown. */
+    check?: (connections: Connections) => Promise<void>;
+  } = {},
 ): Promise<WorkerRuntime> {
   const connections = openConnections({ clickhouse: config.clickhouse, source: config.source, lake: config.lake });
+  if (opts.check) {
+    try {
+      await opts.check(connections);
+    } catch (err) {
+      await connections.close();
+      throw err;
+    }
+  }
   const threadData = batchThreadData(config);
   const batches = new BatchPool(config.worker.decodeThreads, threadData);
   const deps: ActivityDeps = {
