@@ -50,7 +50,7 @@ import { MissingStagingError } from './raw-blob';
 import type { SessionContext } from './export-session';
 import { exportSession, metadataColumns } from './export-session';
 import type { ReadLimits } from './session-reader';
-import { ScheduleChangedError } from './session-reader';
+import { ScheduleChangedError, SessionReader } from './session-reader';
 import type { SourceSchema } from './source-schema';
 import { dayStart } from '../common/windows';
 
@@ -373,9 +373,8 @@ class BatchRun {
 
   private sessionContext(): SessionContext {
     return {
-      deps: this.deps.fetch,
+      openReader: (meta, opts) => SessionReader.open(this.deps.fetch, meta, { ...opts, legacyTable: this.legacyTable }),
       lake: this.deps.lake,
-      legacyTable: this.legacyTable,
       partition: this.partition,
       windowId: this.input.window.windowId,
       configDigest: this.deps.configDigest,

@@ -5,7 +5,7 @@
  * When the batch's buffers fill, the session is checkpointed between two timestamps and can be continued from there
  * by a retried batch.
  */
-import type { FetchDeps, Generation, Segment } from './fetch';
+import type { Generation, Segment } from './fetch';
 import type { Partition } from './lake-layout';
 import { fingerprint, rawBlobKey } from './lake-layout';
 import type { RawBlobRecord, SessionCounters, SessionProgress } from './lake-records';
@@ -16,16 +16,16 @@ import type { SessionMetadata } from './metadata';
 import type { Row } from './normalize';
 import { SessionNormalizer } from './normalize';
 import { RawBlobBuilder } from './raw-blob';
-import type { ReadLimits } from './session-reader';
-import { SessionReader, emptyCounters } from './session-reader';
+import type { ReadLimits, ReaderOptions, SessionReader } from './session-reader';
+import { emptyCounters } from './session-reader';
 import type { SourceError } from './source/errors';
 import { toSourceError } from './source/errors';
 
 /** What a session needs from its batch. */
 export interface SessionContext {
-  deps: FetchDeps;
+  /** Opens the session's reader (the batch: from PostHog's storage; the benchmark: from memory). */
+  openReader(meta: SessionMetadata, opts: ReaderOptions): Promise<SessionReader>;
   lake: LakeStore;
-  legacyTable: boolean;
   partition: Partition;
   windowId: string;
   /** Digest of the export settings that shape the output bytes. */
@@ -73,8 +73,7 @@ export async function exportSession(
       event_timestamp: e.eventTimestamp === undefined ? null : Math.floor(e.eventTimestamp),
     });
   };
-  const reader = await SessionReader.open(ctx.deps, meta, {
-    legacyTable: ctx.legacyTable,
+  const reader = await ctx.openReader(meta, {
     limits: ctx.limits,
     counters,
     onError: errorRow,

@@ -13,7 +13,7 @@
  */
 import type { DecodedEvent } from './decode';
 import { decodeSegment } from './decode';
-import type { FetchDeps, Segment } from './fetch';
+import type { FetchDeps, Fetched, Segment } from './fetch';
 import { Prefetcher, fetchSegment, planSegments } from './fetch';
 import { fingerprint } from './lake-layout';
 import type { SessionCounters } from './lake-records';
@@ -73,6 +73,14 @@ function same(a: Buffer | string, b: Buffer | string): boolean {
   return ba.length === bb.length && ba.equals(bb);
 }
 
+export interface ReaderOptions {
+  limits: ReadLimits;
+  counters: SessionCounters;
+  onError: (e: SourceError) => void;
+  signal?: AbortSignal;
+  resume?: { schedule: string; merge: MergeState };
+}
+
 export class SessionReader {
   private groupTs: number | null = null;
   /** Duplicates share a timestamp, so only the events of the current timestamp need comparing. */
@@ -92,29 +100,32 @@ export class SessionReader {
   static async open(
     deps: FetchDeps,
     meta: SessionMetadata,
-    opts: {
-      legacyTable: boolean;
-      limits: ReadLimits;
-      counters: SessionCounters;
-      onError: (e: SourceError) => void;
-      signal?: AbortSignal;
-      resume?: { schedule: string; merge: MergeState };
-    },
+    opts: ReaderOptions & { legacyTable: boolean },
+  ): Promise<SessionReader> {
+    const schedule = await planSegments(deps, meta, opts.legacyTable, opts.signal);
+    return SessionReader.over(
+      schedule,
+      (segment) => fetchSegment(deps, meta, segment, opts.signal),
+      meta.sessionId,
+      opts,
+    );
+  }
+
+  /** A reader over segments already planned, fetched by `fetch` (the bench feeds it from memory). */
+  static async over(
+    schedule: readonly Segment[],
+    fetch: (segment: Segment) => Promise<Fetched>,
+    sessionId: string,
+    opts: ReaderOptions,
   ): Promise<SessionReader> {
     const { counters, limits } = opts;
-    const schedule = await planSegments(deps, meta, opts.legacyTable, opts.signal);
     const digest = fingerprint(
       schedule.map((s) => [s.generation, s.location, s.firstMs, s.size]),
       16,
     );
     if (opts.resume && opts.resume.schedule !== digest)
-      throw new ScheduleChangedError(`session ${meta.sessionId}'s segments changed since its batch was checkpointed`);
-    const prefetch = new Prefetcher(
-      schedule,
-      (segment) => fetchSegment(deps, meta, segment, opts.signal),
-      limits.fetchConcurrency,
-      limits.prefetchBytes,
-    );
+      throw new ScheduleChangedError(`session ${sessionId}'s segments changed since its batch was checkpointed`);
+    const prefetch = new Prefetcher(schedule, fetch, limits.fetchConcurrency, limits.prefetchBytes);
     prefetch.from(opts.resume?.merge.opened ?? 0);
     const merger = await SegmentMerger.start(
       {
@@ -142,7 +153,7 @@ export class SessionReader {
       merger,
       counters,
       opts.onError,
-      meta.sessionId,
+      sessionId,
     );
   }
 
