@@ -23,9 +23,10 @@ export class BatchPool implements BatchRunner {
   constructor(threads: number, data: BatchThreadData) {
     this.pool = new Piscina({
       filename: join(__dirname, 'batch-thread.js'),
-      minThreads: 1,
+      // All threads start with the worker: a thread loads its modules for a second or two, which a batch waiting
+      // for a second thread would otherwise pay in the middle of an export.
+      minThreads: threads,
       maxThreads: threads,
-      idleTimeout: 60_000,
       workerData: data,
     });
   }

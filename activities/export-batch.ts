@@ -12,6 +12,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FetchDeps } from './fetch';
+import { Lookahead } from './fetch';
 import { StoreError, isCancellation } from './failures';
 import type { Partition } from './lake-layout';
 import {
@@ -205,6 +206,7 @@ function describeError(err: unknown): { errorClass: string; message: string } {
 
 class BatchRun {
   private readonly buffers: Record<TableName, TableBuffer>;
+  private readonly lookahead: Lookahead;
   private state: BatchCheckpoint;
 
   constructor(
@@ -222,6 +224,16 @@ class BatchRun {
       TableBuffer
     >;
     this.state = this.fresh();
+    const { settings } = deps;
+    // A quarter of the prefetch budget and half its requests: enough for the next short session whole, or the
+    // first blocks of a long one.
+    this.lookahead = new Lookahead(
+      deps.fetch,
+      legacyTable,
+      settings.prefetchBytes / 4,
+      Math.max(1, Math.floor(settings.fetchConcurrency / 2)),
+      ctx.signal,
+    );
   }
 
   private fresh(poisoned: PoisonedSession[] = []): BatchCheckpoint {
@@ -304,6 +316,7 @@ class BatchRun {
         const marks = TABLE_NAMES.map((t) => this.buffers[t].rows);
         try {
           if (!meta) throw new Error(`PostHog's metadata for session ${ref.sessionId} disappeared during the export`);
+          this.primeNext(index + 1);
           const outcome = await exportSession(this.sessionContext(), ref, meta, resume ?? undefined);
           this.addTotals(outcome.counters.eventsKept, outcome.counters, meta, outcome.blob);
           emit('session_exported', {
@@ -340,6 +353,14 @@ class BatchRun {
     }
   }
 
+  /** Starts fetching the session after this one, unless it is marked failed already. */
+  private primeNext(index: number): void {
+    const ref = this.input.sessions[index];
+    if (ref === undefined || this.state.poisoned.some((p) => p.sessionId === ref.sessionId)) return;
+    const meta = this.metas.get(ref.sessionId);
+    if (meta) this.lookahead.prime(meta);
+  }
+
   private async loadCheckpoint(n: number): Promise<BatchCheckpoint> {
     if (n === 0) return this.fresh();
     const key = checkpointKey(this.prefix, n);
@@ -373,7 +394,13 @@ class BatchRun {
 
   private sessionContext(): SessionContext {
     return {
-      openReader: (meta, opts) => SessionReader.open(this.deps.fetch, meta, { ...opts, legacyTable: this.legacyTable }),
+      openReader: (meta, opts) =>
+        SessionReader.open(this.deps.fetch, meta, {
+          ...opts,
+          legacyTable: this.legacyTable,
+          // A resumed session continues mid-stream; what was primed is its start, which it does not need.
+          primed: opts.resume ? undefined : this.lookahead.take(meta.sessionId),
+        }),
       lake: this.deps.lake,
       partition: this.partition,
       windowId: this.input.window.windowId,

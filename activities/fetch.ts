@@ -305,3 +305,53 @@ export class Prefetcher {
       this.start(this.next);
   }
 }
+
+/** What was planned and fetched for a session before its turn came. */
+export interface PrimedSession {
+  schedule: Promise<Segment[]>;
+  /** Fetches started ahead, by segment index; each is taken out when its segment is read. */
+  fetched: Map<number, Promise<Fetched>>;
+}
+
+/**
+ * The next session's first segments, planned and fetched while the current one decodes. Without it a batch of short
+ * sessions waits for one store round trip per session with the CPU idle; with it the fetch overlaps the decode.
+ * It holds at most `budgetBytes` (a session's first segment always) and `concurrency` requests; a failure is kept
+ * for the reader, which rethrows it when it reaches the segment, as if it had fetched it itself.
+ */
+export class Lookahead {
+  private readonly primed = new Map<string, PrimedSession>();
+
+  constructor(
+    private readonly deps: FetchDeps,
+    private readonly legacyTable: boolean,
+    private readonly budgetBytes: number,
+    private readonly concurrency: number,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  prime(meta: SessionMetadata): void {
+    if (this.primed.has(meta.sessionId)) return;
+    const fetched = new Map<number, Promise<Fetched>>();
+    const schedule = planSegments(this.deps, meta, this.legacyTable, this.signal).then((segments) => {
+      let bytes = 0;
+      for (const segment of segments) {
+        if (fetched.size >= this.concurrency || (fetched.size > 0 && bytes + segment.size > this.budgetBytes)) break;
+        const p = fetchSegment(this.deps, meta, segment, this.signal);
+        p.catch(() => undefined);
+        fetched.set(segment.index, p);
+        bytes += segment.size;
+      }
+      return segments;
+    });
+    schedule.catch(() => undefined);
+    this.primed.set(meta.sessionId, { schedule, fetched });
+  }
+
+  /** What was primed for the session, handed over once; undefined when nothing was. */
+  take(sessionId: string): PrimedSession | undefined {
+    const primed = this.primed.get(sessionId);
+    this.primed.delete(sessionId);
+    return primed;
+  }
+}

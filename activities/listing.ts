@@ -97,18 +97,16 @@ interface ListingRow {
   bytes: string;
 }
 
-export async function listSessionsPage(
-  client: ClickHouseClient,
+/** The listing statement for one page and its bound parameters (the benchmark explains this exact statement). */
+export function listingStatement(
   schema: SourceSchema,
   window: ListWindow,
   after: ListCursor | null,
   limit: number,
-  signal?: AbortSignal,
-): Promise<ListPage> {
-  const { rows, rowsRead } = await selectRowsCounted<ListingRow>(
-    client,
-    listingQuery(schema),
-    {
+): { query: string; params: Record<string, unknown> } {
+  return {
+    query: listingQuery(schema),
+    params: {
       teams: [...window.teams],
       scan_start: chTimestamp(window.startMs - SESSION_SPAN_MS),
       scan_end: chTimestamp(window.endMs + SESSION_SPAN_MS),
@@ -119,8 +117,22 @@ export async function listSessionsPage(
       after_session: after?.sessionId ?? '',
       limit,
     },
-    { signal, what: 'listing sessions' },
-  );
+  };
+}
+
+export async function listSessionsPage(
+  client: ClickHouseClient,
+  schema: SourceSchema,
+  window: ListWindow,
+  after: ListCursor | null,
+  limit: number,
+  signal?: AbortSignal,
+): Promise<ListPage> {
+  const { query, params } = listingStatement(schema, window, after, limit);
+  const { rows, rowsRead } = await selectRowsCounted<ListingRow>(client, query, params, {
+    signal,
+    what: 'listing sessions',
+  });
   const deleted = schema.tombstones
     ? await tombstoned(client, window, rows, signal)
     : { ids: new Set<string>(), rowsRead: 0 };
@@ -152,6 +164,24 @@ export async function listSessionsPage(
   return page;
 }
 
+/** The tombstone lookup for a page's sessions and its bound parameters. */
+export function tombstoneStatement(
+  window: ListWindow,
+  rows: ReadonlyArray<{ team_id: string | number; session_id: string }>,
+): { query: string; params: Record<string, unknown> } {
+  return {
+    query: `SELECT DISTINCT team_id, session_id FROM session_replay_events
+     PREWHERE team_id IN {teams:Array(Int64)} AND session_id IN {sessions:Array(String)}
+          AND min_first_timestamp >= {start:DateTime64(6, 'UTC')}
+     WHERE is_deleted = 1`,
+    params: {
+      teams: [...new Set(rows.map((r) => Number(r.team_id)))],
+      sessions: rows.map((r) => r.session_id),
+      start: chTimestamp(window.startMs),
+    },
+  };
+}
+
 /**
  * The page's sessions that carry a deletion tombstone. The tombstone sits on the deletion day, anywhere after the
  * session started, so only the lower bound applies; the session-id filter lets ClickHouse skip granules whose key
@@ -165,17 +195,11 @@ async function tombstoned(
 ): Promise<{ ids: Set<string>; rowsRead: number }> {
   const ids = new Set<string>();
   if (rows.length === 0) return { ids, rowsRead: 0 };
+  const { query, params } = tombstoneStatement(window, rows);
   const { rows: found, rowsRead } = await selectRowsCounted<{ team_id: string | number; session_id: string }>(
     client,
-    `SELECT DISTINCT team_id, session_id FROM session_replay_events
-     PREWHERE team_id IN {teams:Array(Int64)} AND session_id IN {sessions:Array(String)}
-          AND min_first_timestamp >= {start:DateTime64(6, 'UTC')}
-     WHERE is_deleted = 1`,
-    {
-      teams: [...new Set(rows.map((r) => Number(r.team_id)))],
-      sessions: rows.map((r) => r.session_id),
-      start: chTimestamp(window.startMs),
-    },
+    query,
+    params,
     { signal, what: 'listing deletions' },
   );
   for (const r of found) ids.add(`${Number(r.team_id)}/${r.session_id}`);

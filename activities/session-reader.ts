@@ -13,7 +13,7 @@
  */
 import type { DecodedEvent } from './decode';
 import { decodeSegment } from './decode';
-import type { FetchDeps, Fetched, Segment } from './fetch';
+import type { FetchDeps, Fetched, PrimedSession, Segment } from './fetch';
 import { Prefetcher, fetchSegment, planSegments } from './fetch';
 import { fingerprint } from './lake-layout';
 import type { SessionCounters } from './lake-records';
@@ -100,15 +100,17 @@ export class SessionReader {
   static async open(
     deps: FetchDeps,
     meta: SessionMetadata,
-    opts: ReaderOptions & { legacyTable: boolean },
+    opts: ReaderOptions & { legacyTable: boolean; primed?: PrimedSession },
   ): Promise<SessionReader> {
-    const schedule = await planSegments(deps, meta, opts.legacyTable, opts.signal);
-    return SessionReader.over(
-      schedule,
-      (segment) => fetchSegment(deps, meta, segment, opts.signal),
-      meta.sessionId,
-      opts,
-    );
+    const { primed } = opts;
+    const schedule = await (primed?.schedule ?? planSegments(deps, meta, opts.legacyTable, opts.signal));
+    const fetch = (segment: Segment): Promise<Fetched> => {
+      const ahead = primed?.fetched.get(segment.index);
+      if (ahead === undefined) return fetchSegment(deps, meta, segment, opts.signal);
+      primed!.fetched.delete(segment.index);
+      return ahead;
+    };
+    return SessionReader.over(schedule, fetch, meta.sessionId, opts);
   }
 
   /** A reader over segments already planned, fetched by `fetch` (the bench feeds it from memory). */

@@ -19,7 +19,7 @@ import { LocalLakeStore } from '../activities/lake-store';
 import { listSessionsPage } from '../activities/listing';
 import { probeSourceSchema } from '../activities/source-schema';
 import { exportWindowId } from '../common/windows';
-import { writeLongSession } from '../infra/sample/long-session';
+import { writeLongSession } from '../infra/sample/fixture-sessions';
 import { DAY_MS, NOW, SAMPLE_DAY } from './support/export-fixture';
 import type { TestClickHouse } from './support/stack';
 import { freshBucket, freshClickHouse, stackS3 } from './support/stack';

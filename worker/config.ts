@@ -81,7 +81,7 @@ export const ConfigSchema = z.object({
       /** A worker silent for this long is presumed dead and its activities move to another. */
       heartbeatSeconds: z.number().int().min(5).max(600).default(30),
       /** Rows and raw lines a batch holds before it writes a row group and a checkpoint. */
-      bufferMB: z.number().positive().default(32),
+      bufferMB: z.number().positive().default(16),
       /** Compressed source bytes fetched ahead of the decoder, per batch. */
       prefetchMB: z.number().positive().default(16),
       fetchConcurrency: z.number().int().positive().max(64).default(8),
@@ -94,7 +94,7 @@ export const ConfigSchema = z.object({
       batchMB: 256,
       parallelism: 4,
       heartbeatSeconds: 30,
-      bufferMB: 32,
+      bufferMB: 16,
       prefetchMB: 16,
       fetchConcurrency: 8,
       maxSessionMB: 0,
@@ -239,4 +239,25 @@ export function exportOptions(config: Config): ExportOptions {
     parallelism: config.export.parallelism,
     heartbeatSeconds: config.export.heartbeatSeconds,
   };
+}
+
+/**
+ * What one batch thread grows by besides its buffers: V8's heap headroom over live data, zstd's WebAssembly memory
+ * (which never shrinks), the allocator's per-thread arenas, its clients' sockets. Measured at 90–150 MB.
+ */
+const THREAD_BASE_MB = 128;
+/** The main thread's growth while it runs activities: batch results, heartbeats, listing pages. */
+const MAIN_GROWTH_MB = 64;
+
+/**
+ * The most a worker's resident memory grows above idle while it exports, whatever the size of a session or a window
+ * (README, "Memory"). Per batch thread: five times the buffer (rows and raw lines are counted at their encoded size;
+ * held as JS values, with the source text a raw line still points into, they take up to three times that, and a
+ * flush adds the Parquet pages and the zstd frame it builds), and twice the prefetch budget (the compressed blocks
+ * fetched ahead, the next session's first blocks, and the decoded blocks open at once). Checked by
+ * test/export-long-session.test.ts and measured by `npm run bench` (rss_*).
+ */
+export function memoryBoundMB(config: Config): number {
+  const { bufferMB, prefetchMB } = config.export;
+  return Math.ceil(config.worker.decodeThreads * (THREAD_BASE_MB + 5 * bufferMB + 2 * prefetchMB) + MAIN_GROWTH_MB);
 }

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSample } from '../../infra/sample/generate';
-import { writeLongSession } from '../../infra/sample/long-session';
+import { writeLongSession } from '../../infra/sample/fixture-sessions';
 import { parseSampleOptions } from '../../infra/sample/options';
 import { exportWindow } from '../../workflows/export-window';
 import type { ExportWindowInput } from '../../workflows/export-window';

@@ -14,7 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSample } from '../../infra/sample/generate';
 import type { SessionTruth } from '../../infra/sample/ground-truth';
-import { writeLongSession } from '../../infra/sample/long-session';
+import { writeLongSession } from '../../infra/sample/fixture-sessions';
 import { parseSampleOptions } from '../../infra/sample/options';
 import { exportWindow } from '../../workflows/export-window';
 import { stackMinio } from '../support/export-env';

@@ -35,6 +35,9 @@ export async function startExportEnv(opts: {
   taskQueue: string;
   /** A fixed frontend port, for tests that point a separate CLI process at this server. */
   port?: number;
+  /** Settings of the config file's `export` and `worker` sections. */
+  export?: Record<string, unknown>;
+  worker?: Record<string, unknown>;
 }): Promise<ExportEnv> {
   const minio = stackMinio();
   const config = ConfigSchema.parse({
@@ -42,6 +45,8 @@ export async function startExportEnv(opts: {
     clickhouse: { url: opts.clickhouse.url, username: opts.clickhouse.username, password: opts.clickhouse.password },
     source: { s3: minio, v1: { s3: minio, bucket: opts.sourceBucket, prefix: 'session_recordings' } },
     lake: { uri: opts.lakeUri, s3: minio },
+    ...(opts.export ? { export: opts.export } : {}),
+    ...(opts.worker ? { worker: opts.worker } : {}),
   });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {

@@ -40,8 +40,11 @@ export function workerEnv(configFile: string, extra: Record<string, string> = {}
   };
 }
 
-export function startWorker(env: NodeJS.ProcessEnv, opts: { crashAt?: string } = {}): WorkerProcess {
-  const child = spawn(process.execPath, [BIN, 'worker'], {
+export function startWorker(
+  env: NodeJS.ProcessEnv,
+  opts: { crashAt?: string; nodeArgs?: string[] } = {},
+): WorkerProcess {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'worker'], {
     env: {
       ...env,
       ...(opts.crashAt ? { NODE_OPTIONS: `--require ${CRASH_AT}`, REPLAYLAKE_TEST_CRASH_AT: opts.crashAt } : {}),
