@@ -1,10 +1,15 @@
 /**
  * The local stack's state file: one JSON document that `stack:up` writes and that tests, the sample generator and
- * the CLI read to find ports, data directories, logs and generated credentials.
+ * the CLI read to find ports, data directories, logs and generated credentials. Its location and the part of it that
+ * configuration needs are production's (worker/stack-default.ts, the embedded default); this file adds what only the
+ * stack's own lifecycle needs: pids, binaries, logs, ports and data directories.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
+import { StackEndpointsSchema, readStateFile, stackRoot, statePath } from '../worker/stack-default';
+
+export { UnreadableStateError, stackRoot, statePath } from '../worker/stack-default';
 
 const ProcessSchema = z.object({
   pid: z.number().int().positive(),
@@ -12,58 +17,30 @@ const ProcessSchema = z.object({
   log: z.string(),
 });
 
-export const StackStateSchema = z.object({
-  version: z.literal(2),
-  root: z.string(),
-  temporal: ProcessSchema.extend({
-    address: z.string(),
+const endpoints = StackEndpointsSchema.shape;
+
+export const StackStateSchema = StackEndpointsSchema.extend({
+  temporal: endpoints.temporal.extend({
+    ...ProcessSchema.shape,
     uiPort: z.number().int(),
-    namespace: z.string(),
     dbFile: z.string(),
   }),
-  minio: ProcessSchema.extend({
-    endpoint: z.string(),
+  minio: endpoints.minio.extend({
+    ...ProcessSchema.shape,
     consolePort: z.number().int(),
-    region: z.string(),
-    accessKey: z.string(),
-    secretKey: z.string(),
     dataDir: z.string(),
-    buckets: z.object({ posthog: z.string(), lake: z.string() }),
   }),
   /** chDB serving its data directory over ClickHouse's HTTP interface (infra/clickhouse/http-server.ts). */
-  clickhouse: z.object({
+  clickhouse: endpoints.clickhouse.extend({
     pid: z.number().int().positive(),
     log: z.string(),
-    url: z.string(),
-    user: z.string(),
-    password: z.string(),
     dataDir: z.string(),
   }),
 });
 export type StackState = z.infer<typeof StackStateSchema>;
 
-/** `.stack/` beside package.json unless REPLAYLAKE_STACK_DIR says otherwise. */
-export function stackRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env['REPLAYLAKE_STACK_DIR'] ?? join(__dirname, '..', '.stack'));
-}
-
-export function statePath(root = stackRoot()): string {
-  return join(root, 'state.json');
-}
-
-export class UnreadableStateError extends Error {
-  override readonly name = 'UnreadableStateError';
-}
-
 export function readState(root = stackRoot()): StackState | undefined {
-  const path = statePath(root);
-  if (!existsSync(path)) return undefined;
-  const parsed = StackStateSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success)
-    throw new UnreadableStateError(
-      `stack state ${path} is unreadable (${parsed.error.message}); run npm run stack:down`,
-    );
-  return parsed.data;
+  return readStateFile(StackStateSchema, root);
 }
 
 /**

@@ -5,11 +5,9 @@
  * running local stack (the embedded default).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { ExportWindowInput } from '../workflows/export-window';
-import { readState, stackRoot } from '../infra/state';
+import { readStackEndpoints, stackDefaults } from './stack-default';
 
 const S3EndpointSchema = z.object({
   /** Omit for AWS; set for MinIO, SeaweedFS, R2 and other S3 APIs. */
@@ -170,25 +168,6 @@ function deepMerge(base: Tree, over: Tree): Tree {
   return out;
 }
 
-/** The embedded default: the local stack's Temporal, ClickHouse and MinIO, and a lake directory beside it. */
-export function stackDefaults(env: NodeJS.ProcessEnv = process.env): Tree {
-  const state = readState(stackRoot(env));
-  if (!state) return {};
-  const minio = {
-    endpoint: state.minio.endpoint,
-    region: state.minio.region,
-    forcePathStyle: true,
-    accessKeyId: state.minio.accessKey,
-    secretAccessKey: state.minio.secretKey,
-  };
-  return {
-    temporal: { address: state.temporal.address, namespace: state.temporal.namespace },
-    clickhouse: { url: state.clickhouse.url, username: state.clickhouse.user, password: state.clickhouse.password },
-    source: { s3: minio, v1: { s3: minio, bucket: state.minio.buckets.posthog, prefix: 'session_recordings' } },
-    lake: { uri: pathToFileURL(join(state.root, 'lake')).href, s3: minio },
-  };
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Tree = {}): Config {
   let tree: Tree = stackDefaults(env);
   const file = env['REPLAYLAKE_CONFIG'];
@@ -213,7 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Tree
   const parsed = ConfigSchema.safeParse(tree);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
-    const hint = readState(stackRoot(env))
+    const hint = readStackEndpoints(env)
       ? ''
       : ' (no local stack is running: start it with npm run stack:up, or configure a source)';
     throw new ConfigError(`invalid configuration${hint}: ${lines.join('; ')}`);
