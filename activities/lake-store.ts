@@ -109,6 +109,16 @@ export class LocalLakeStore implements LakeStore {
     return join(dir, `${this.host}~${process.pid}~${randomBytes(6).toString('hex')}`);
   }
 
+  /**
+   * Where `key` lives, its directory made, and a temporary name to write it under first: every write goes aside and
+   * then into place, so readers see the old file or the new one, never half of one.
+   */
+  private async aside(key: string): Promise<{ path: string; tmp: string }> {
+    const path = this.path(key);
+    await mkdir(dirname(path), { recursive: true });
+    return { path, tmp: await this.tmpPath() };
+  }
+
   uri(key: string): string {
     return `file://${this.path(key)}`;
   }
@@ -117,10 +127,7 @@ export class LocalLakeStore implements LakeStore {
     return atStore(
       'lake',
       async () => {
-        const path = this.path(key);
-        await mkdir(dirname(path), { recursive: true });
-        // Write aside, then rename: readers see the old file or the new one, never half of one.
-        const tmp = await this.tmpPath();
+        const { path, tmp } = await this.aside(key);
         try {
           await writeFile(tmp, body);
           await rename(tmp, path);
@@ -137,9 +144,7 @@ export class LocalLakeStore implements LakeStore {
     return atStore(
       'lake',
       async () => {
-        const path = this.path(key);
-        await mkdir(dirname(path), { recursive: true });
-        const tmp = await this.tmpPath();
+        const { path, tmp } = await this.aside(key);
         await writeFile(tmp, body);
         try {
           // link() fails with EEXIST when the name is taken: the local equivalent of If-None-Match: *.
@@ -231,9 +236,7 @@ export class LocalLakeStore implements LakeStore {
     return atStore(
       'lake',
       async () => {
-        const path = this.path(key);
-        await mkdir(dirname(path), { recursive: true });
-        const tmp = await this.tmpPath();
+        const { path, tmp } = await this.aside(key);
         const stream = createWriteStream(tmp);
         const failed = new Promise<never>((_, reject) => stream.once('error', reject));
         failed.catch(() => undefined);

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { ExportWindowInput } from '../workflows/export-window';
+import type { ExportOptions } from '../workflows/export-window';
 import { readStackEndpoints, stackDefaults } from './stack-default';
 
 const S3EndpointSchema = z.object({
@@ -207,8 +207,8 @@ export function redactConfig(config: Config): unknown {
   return JSON.parse(JSON.stringify(config), (key, value: unknown) => (SECRET_KEYS.has(key) && value ? '***' : value));
 }
 
-/** What every export window takes from the configuration besides its days and teams. */
-export type ExportOptions = Omit<ExportWindowInput, 'teams' | 'startMs' | 'endMs' | 'settledBeforeMs' | 'resume'>;
+/** What every export window takes from the configuration besides its days and teams (defined beside the input). */
+export type { ExportOptions };
 
 export function exportOptions(config: Config): ExportOptions {
   return {

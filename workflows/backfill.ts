@@ -14,7 +14,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ExportWindowInput, ExportWindowResult } from './export-window';
+import type { ExportOptions, ExportWindowInput, ExportWindowResult } from './export-window';
 import { exportWindow } from './export-window';
 import { backfillDayWorkflowId } from './ids';
 import { DAY_MS, utcDay, windowProblem } from '../common/windows';
@@ -25,7 +25,7 @@ export interface BackfillInput {
   endMs: number;
   concurrency: number;
   /** Everything a day's export takes besides its window. */
-  export: Omit<ExportWindowInput, 'teams' | 'startMs' | 'endMs' | 'settledBeforeMs' | 'resume'>;
+  export: ExportOptions;
   /** Carried across continue-as-new. */
   resume?: { nextDayMs: number; done: BackfillProgress['done']; failed: BackfillProgress['failed'] };
 }

@@ -41,6 +41,12 @@ export interface ExportWindowInput {
   resume?: { after: ListCursor | null; batches: number; totals: ExportTotals; skipped: PartitionSkips[] };
 }
 
+/**
+ * Everything a window's export takes besides its days and teams: what the configuration decides (worker/config.ts
+ * exportOptions) and what a backfill or nightly run hands each day's export.
+ */
+export type ExportOptions = Omit<ExportWindowInput, 'teams' | 'startMs' | 'endMs' | 'settledBeforeMs' | 'resume'>;
+
 export interface ExportTotals {
   sessions: number;
   sessionsFailed: number;

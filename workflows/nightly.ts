@@ -5,14 +5,14 @@
  * it have stopped growing.
  */
 import { executeChild, workflowInfo } from '@temporalio/workflow';
-import type { ExportWindowInput, ExportWindowResult } from './export-window';
+import type { ExportOptions, ExportWindowResult } from './export-window';
 import { exportWindow } from './export-window';
 import { nightlyExportWorkflowId } from './ids';
 import { DAY_MS } from '../common/windows';
 
 export interface NightlyInput {
   teams: number[];
-  export: Omit<ExportWindowInput, 'teams' | 'startMs' | 'endMs' | 'settledBeforeMs' | 'resume'>;
+  export: ExportOptions;
   /** For runs started by hand (the demo, a re-run): the time to act as if scheduled at. */
   scheduledMs?: number;
 }
