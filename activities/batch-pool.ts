@@ -5,9 +5,10 @@
 import { MessageChannel } from 'node:worker_threads';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
-import type { BatchTask, BatchTaskResult, BatchThreadData } from './batch-thread';
+import type { BatchTask, BatchTaskResult, BatchThreadData, BatchThreadMessage } from './batch-thread';
 import type { BatchProgress, ExportBatchInput, ExportBatchResult } from './export-batch';
 import { failureFromThread } from './failures';
+import { forwardingWanted, relayTelemetry } from './telemetry';
 
 export interface BatchRunner {
   run(
@@ -36,9 +37,20 @@ export class BatchPool implements BatchRunner {
     opts: { signal?: AbortSignal; progress?: (p: BatchProgress) => void },
   ): Promise<ExportBatchResult> {
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (p: BatchProgress) => opts.progress?.(p));
+    port1.on('message', (m: BatchThreadMessage) => {
+      if ('telemetry' in m) relayTelemetry(m.telemetry);
+      else opts.progress?.(m);
+    });
+    // The thread closes its end after its last message. The result travels on piscina's own port and can overtake
+    // those messages, so a batch that ends waits for the close (bounded) rather than drop its last events.
+    const drained = new Promise<void>((resolve) => {
+      port1.once('close', resolve);
+      setTimeout(resolve, 2_000).unref();
+    });
+    const task: BatchTask = { input, port: port2, telemetry: forwardingWanted() };
     try {
-      const out = await this.pool.run({ input, port: port2 }, { signal: opts.signal, transferList: [port2] });
+      const out = await this.pool.run(task, { signal: opts.signal, transferList: [port2] });
+      await drained;
       if (!out.ok) throw failureFromThread(out.failure);
       return out.result;
     } finally {

@@ -7,11 +7,13 @@ import type { MessagePort } from 'node:worker_threads';
 import { workerData } from 'node:worker_threads';
 import type { Connections } from './connections';
 import { openConnections } from './connections';
-import type { BatchSettings, ExportBatchInput, ExportBatchResult } from './export-batch';
+import type { BatchProgress, BatchSettings, ExportBatchInput, ExportBatchResult } from './export-batch';
 import { exportBatch } from './export-batch';
 import { describeFailure } from './failures';
 import type { ThreadFailure } from './failures';
 import type { ConnectionSettings } from './connections';
+import { forwardTelemetry } from './telemetry';
+import type { TelemetryMessage } from './telemetry';
 
 export interface BatchThreadData {
   connections: ConnectionSettings;
@@ -21,9 +23,14 @@ export interface BatchThreadData {
 
 export interface BatchTask {
   input: ExportBatchInput;
-  /** Progress goes back through this port, for heartbeats. */
+  /** Progress goes back through this port, for heartbeats, and telemetry events when `telemetry` is set. */
   port: MessagePort;
+  /** The main thread logs telemetry events: forward this thread's (activities/telemetry.ts). */
+  telemetry?: boolean;
 }
+
+/** What crosses the task's port: progress as it is, telemetry events wrapped. */
+export type BatchThreadMessage = BatchProgress | { telemetry: TelemetryMessage };
 
 export type BatchTaskResult = { ok: true; result: ExportBatchResult } | { ok: false; failure: ThreadFailure };
 
@@ -32,6 +39,10 @@ let connections: Connections | undefined;
 export async function runBatchTask(task: BatchTask): Promise<BatchTaskResult> {
   const data = workerData as BatchThreadData;
   connections ??= openConnections(data.connections);
+  // A thread runs one task at a time (piscina's default), so every event it publishes meanwhile is this task's.
+  const stopForwarding = task.telemetry
+    ? forwardTelemetry((telemetry) => task.port.postMessage({ telemetry } satisfies BatchThreadMessage))
+    : undefined;
   try {
     const result = await exportBatch(
       {
@@ -49,6 +60,7 @@ export async function runBatchTask(task: BatchTask): Promise<BatchTaskResult> {
   } catch (err) {
     return { ok: false, failure: describeFailure(err) };
   } finally {
+    stopForwarding?.();
     task.port.close();
   }
 }

@@ -28,9 +28,11 @@ import type { NightlyInput } from '../workflows/nightly';
 import { verifyWindow } from '../workflows/verify';
 import type { Config } from '../worker/config';
 import { ConfigError, exportOptions, loadConfig, redactConfig } from '../worker/config';
+import { LOG_FORMATS, LOG_LEVELS, startLogging } from '../worker/log';
+import type { Log, LogSettings } from '../worker/log';
 import { createWorkerRuntime } from '../worker/runtime';
 import { UsageError, parseRange, parseTeams } from './dates';
-import { runDemo } from './demo';
+import type * as Demo from './demo';
 import { registerPlayCommand } from './play';
 import { START_POLICIES, TemporalUnreachableError, connectClient, retrying, rootFailure } from './temporal';
 import packageJson from '../package.json';
@@ -136,6 +138,8 @@ function exitOf(t: ExportTotals): number {
 const program = new Command('replaylake')
   .description('Export PostHog session replays from self-hosted storage into a Parquet lake you own')
   .version(packageJson.version, '-V, --version', 'print the version')
+  // Program options are accepted after any verb (`replaylake export --version`); say so in each verb's help.
+  .configureHelp({ showGlobalOptions: true })
   .showHelpAfterError()
   .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
 
@@ -390,15 +394,57 @@ for (const [verb, description] of [
     });
 }
 
-program
-  .command('worker')
-  .description(
-    'run a worker: checks that it reaches ClickHouse, the blob store and the lake, then polls the task queue; ' +
-      'SIGTERM/SIGINT stop it after running activities finish',
-  )
-  .action(async () => {
-    const config = loadConfig();
-    console.error(`worker: config ${JSON.stringify(redactConfig(config))}`);
+/**
+ * The options of verbs that run a worker. By default they print only their own lines; the worker's logs (the
+ * Temporal SDK's, telemetry events) go where these say (worker/log.ts).
+ */
+function addLogOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--log-file <path>', 'append worker and SDK logs to this file').env('REPLAYLAKE_LOG_FILE'))
+    .addOption(
+      new Option('--log-format <format>', 'log line format')
+        .choices(LOG_FORMATS)
+        .default('text')
+        .env('REPLAYLAKE_LOG_FORMAT'),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'least severe level logged')
+        .choices(LOG_LEVELS)
+        .default('info')
+        .env('REPLAYLAKE_LOG_LEVEL'),
+    )
+    .option('--verbose', 'write worker and SDK logs to stderr too (otherwise only their warnings and errors)');
+}
+
+type LogOptions = Pick<LogSettings, 'verbose'> & {
+  logFile?: string;
+  logFormat: NonNullable<LogSettings['format']>;
+  logLevel: NonNullable<LogSettings['level']>;
+};
+
+function openLog(opts: LogOptions): Log {
+  return startLogging({ file: opts.logFile, verbose: opts.verbose, format: opts.logFormat, level: opts.logLevel });
+}
+
+addLogOptions(
+  program
+    .command('worker')
+    .description(
+      'run a worker: checks that it reaches ClickHouse, the blob store and the lake, then polls the task queue; ' +
+        'SIGTERM/SIGINT stop it after running activities finish',
+    ),
+).action(async (opts: LogOptions) => {
+  const config = loadConfig();
+  const log = openLog(opts);
+  /** A line for whoever runs the worker, and the same as an event in the log (not twice on a JSON stderr). */
+  const note = (event: string, fields: Record<string, unknown>, line: string) => {
+    if (!log.stderrIsJson) console.error(`worker: ${line}`);
+    log.event(event, fields);
+  };
+  try {
+    const startedAt = Date.now();
+    const redacted = redactConfig(config);
+    note('worker_config', { version: packageJson.version, config: redacted }, `config ${JSON.stringify(redacted)}`);
     const runtime = await createWorkerRuntime(config, {
       check: async (connections) => {
         const checks = await checkConnections(connections, {
@@ -407,33 +453,69 @@ program
           lakeUri: config.lake.uri,
           sourceEndpoint: config.source.s3.endpoint ?? 'AWS S3',
         });
-        console.error(`worker: ClickHouse ${checks.clickhouse}; blob store ${checks.source}; lake ${checks.lake}`);
+        note(
+          'worker_checks',
+          { clickhouse: checks.clickhouse, source: checks.source, lake: checks.lake },
+          `ClickHouse ${checks.clickhouse}; blob store ${checks.source}; lake ${checks.lake}`,
+        );
       },
     });
     const stop = () => {
-      console.error('worker: shutting down, letting running activities finish');
+      note('worker_stopping', {}, 'shutting down, letting running activities finish');
       runtime.worker.shutdown();
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    console.error(
-      `worker: polling ${config.temporal.address} namespace ${config.temporal.namespace} queue ${config.temporal.taskQueue}`,
+    const { address, namespace, taskQueue } = config.temporal;
+    note(
+      'worker_polling',
+      { address, namespace, task_queue: taskQueue, workflows: runtime.workflows, startup_ms: Date.now() - startedAt },
+      `polling ${address} namespace ${namespace} queue ${taskQueue}`,
     );
     await runtime.worker.run();
     await runtime.close();
-    console.error('worker: stopped');
-  });
+    note('worker_stopped', {}, 'stopped');
+  } finally {
+    await log.close();
+  }
+});
 
-program
-  .command('demo')
-  .description('on the local stack: load sample recordings, run the nightly export for the sample day, verify, query')
-  .option('--sessions <n>', 'sample sessions to load', '200')
-  .option('--json', 'print one JSON object: {"tables": {...}, "verify": {...}, "cookbook": {...}}')
-  .action(async (opts: Common & { sessions: string }) => {
+/**
+ * The demo runs the local stack (infra/), which needs the repository's dev dependencies (chDB, DuckDB): a clone has
+ * them, an installed package does not, and says so in one line.
+ */
+function loadDemo(): typeof Demo.runDemo {
+  try {
+    // require, not import(): bin/ registers tsx for CommonJS only, and this file is CommonJS.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('./demo') as typeof Demo).runDemo;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new UsageError(
+      'demo runs on the local development stack, which this installation does not include; ' +
+        'run it from a clone of the repository: npm ci && npm run demo',
+    );
+  }
+}
+
+addLogOptions(
+  program
+    .command('demo')
+    .description('on the local stack: load sample recordings, run the nightly export for the sample day, verify, query')
+    .option('--sessions <n>', 'sample sessions to load', '200')
+    .option('--json', 'print one JSON object: {"tables": {...}, "verify": {...}, "cookbook": {...}}'),
+).action(async (opts: Common & LogOptions & { sessions: string }) => {
+  const runDemo = loadDemo();
+  const log = openLog(opts);
+  try {
     const report = await runDemo({ sessions: Number(opts.sessions), json: opts.json === true });
     if (opts.json) console.log(JSON.stringify(report));
     process.exitCode = report.verify.ok ? EXIT.ok : EXIT.verifyProblems;
-  });
+  } finally {
+    await log.close();
+  }
+});
 
 registerPlayCommand(program);
 

@@ -3,7 +3,7 @@
  * export, status, verify, backfill and the schedule verbs, plus bad input with its exit code.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import type { ExportEnv } from './support/export-env';
 import { startExportEnv, stackMinio } from './support/export-env';
 import type { TestClickHouse } from './support/stack';
 import { freshBucket, freshClickHouse, stackS3 } from './support/stack';
+import packageJson from '../package.json';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 
@@ -239,5 +240,96 @@ describe('replaylake CLI', () => {
       .split('\n')
       .filter((l) => !l.startsWith('worker: config'));
     expect(lines).toEqual([expect.stringMatching(message)]);
+  });
+  it.each([
+    [['--version']],
+    [['-V']],
+    [['export', '--version']],
+    [['schedule', 'create', '--version']],
+    [['worker', '--version']],
+  ])('%j prints the package version', async (args) => {
+    const res = await cli(...args);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toBe(`${packageJson.version}\n`);
+  });
+
+  /** Runs `replaylake worker` until its output satisfies `ready`, then stops it with SIGTERM as a supervisor would. */
+  function runWorker(args: string[], extra: NodeJS.ProcessEnv, ready: (stderr: string) => boolean) {
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(join(__dirname, '..', 'bin', 'replaylake'), ['worker', ...args], {
+        // A queue of its own: this worker must not take the tasks of the file's in-process worker.
+        env: { ...env, REPLAYLAKE_TEMPORAL_TASK_QUEUE: 'cli-logs', ...extra },
+      });
+      let stdout = '';
+      let stderr = '';
+      let stopping = false;
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (!stopping && ready(stderr)) {
+          stopping = true;
+          child.kill('SIGTERM');
+        }
+      });
+      child.on('close', (code) => (stopping ? resolve({ code, stdout, stderr }) : reject(new Error(stderr))));
+    });
+  }
+
+  const SDK_LINES = /Worker state changed|webpack|modules by path|\[INFO\]/;
+
+  it('a worker prints only its own lines by default; --verbose adds the SDK logs, --log-format json as JSON lines', async () => {
+    const quiet = await runWorker([], {}, (err) => err.includes('worker: polling'));
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toBe('');
+    expect(quiet.stderr).not.toMatch(SDK_LINES);
+    expect(quiet.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^worker: config \{/),
+      expect.stringMatching(/^worker: ClickHouse /),
+      expect.stringMatching(/^worker: polling /),
+      'worker: shutting down, letting running activities finish',
+      'worker: stopped',
+    ]);
+
+    const verbose = await runWorker(['--verbose'], {}, (err) => /Worker state changed .*state=RUNNING/.test(err));
+    expect(verbose.code).toBe(0);
+    // The bundler's statistics and the state changes, as text lines with their fields.
+    expect(verbose.stderr).toMatch(/ info  sdk_log asset workflow-bundle-\S+\.js/);
+    expect(verbose.stderr).toMatch(/webpack [\d.]+ compiled successfully/);
+    expect(verbose.stderr).toMatch(/ info  sdk_log Worker state changed .*state=STOPPED/);
+
+    const json = await runWorker(['--verbose', '--log-format', 'json'], {}, (err) => err.includes('"state":"RUNNING"'));
+    expect(json.code).toBe(0);
+    // Every line parses, human notes included: on a JSON stderr they are events too.
+    const entries = json.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { ts: string; level: string; event: string; message?: string; state?: string });
+    for (const e of entries) expect([typeof e.ts, typeof e.level]).toEqual(['string', 'string']);
+    const events = entries.map((e) => e.event);
+    expect(events).toEqual(
+      expect.arrayContaining(['worker_config', 'worker_checks', 'worker_polling', 'worker_stopped']),
+    );
+    expect(entries.find((e) => e.event === 'worker_polling')).toMatchObject({
+      task_queue: 'cli-logs',
+      workflows: 'webpack',
+    });
+    expect(entries.filter((e) => e.message === 'Worker state changed').map((e) => e.state)).toContain('STOPPED');
+    // Secrets never reach a log: the configuration is redacted.
+    expect(json.stderr).not.toContain(ch!.password);
+    expect(json.stderr).not.toContain(stackMinio().secretAccessKey);
+  });
+
+  it('REPLAYLAKE_LOG_FILE takes the SDK logs off the terminal and into the file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'replaylake-log-')), 'nested', 'worker.log');
+    const res = await runWorker([], { REPLAYLAKE_LOG_FILE: file }, (err) => err.includes('worker: polling'));
+    expect(res.code).toBe(0);
+    expect(res.stderr).not.toMatch(SDK_LINES);
+    const log = readFileSync(file, 'utf8');
+    expect(log).toMatch(/webpack [\d.]+ compiled successfully/);
+    expect(log).toMatch(/ info  sdk_log Worker state changed .*state=RUNNING/);
+    expect(log).toMatch(
+      / info  worker_polling address=\S+ namespace=default task_queue=cli-logs workflows=webpack startup_ms=\d+/,
+    );
+    expect(log).not.toContain(ch!.password);
   });
 });

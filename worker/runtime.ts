@@ -4,7 +4,6 @@
  * which runs one in-process.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -17,6 +16,7 @@ import { fingerprint } from '../activities/lake-layout';
 import { BATCH_FORMAT, CHECKPOINT_FORMAT, MANIFEST_FORMAT } from '../activities/lake-records';
 import packageJson from '../package.json';
 import type { Config } from './config';
+import { workflowCode } from './workflow-bundle';
 
 const MB = 1024 * 1024;
 
@@ -69,6 +69,8 @@ export interface WorkerRuntime {
   worker: Worker;
   deps: ActivityDeps;
   connections: Connections;
+  /** Where the workflow code came from: a bundle prebuilt by `npm pack`, or webpack at start-up. */
+  workflows: 'prebuilt' | 'webpack';
   /** Stops polling, lets running activities finish, then closes every connection. */
   close(): Promise<void>;
 }
@@ -104,24 +106,37 @@ export async function createWorkerRuntime(
       keepVersions: config.lake.keepVersions,
     },
   };
-  const ownConnection = opts.connection
-    ? undefined
-    : await NativeConnection.connect(temporalConnectionOptions(config.temporal));
-  const connection = opts.connection ?? ownConnection;
-  if (!connection) throw new Error('no Temporal connection');
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
-    workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'),
-    activities: createActivities(deps),
-    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
-    shutdownGraceTime: '30 seconds',
-  });
+  let ownConnection: NativeConnection | undefined;
+  let worker: Worker;
+  const workflows = workflowCode();
+  try {
+    ownConnection = opts.connection
+      ? undefined
+      : await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+    const connection = opts.connection ?? ownConnection;
+    if (!connection) throw new Error('no Temporal connection');
+    worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
+      ...workflows.options,
+      activities: createActivities(deps),
+      maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+      shutdownGraceTime: '30 seconds',
+    });
+  } catch (err) {
+    // The batch threads and sockets would keep the process alive: a worker that cannot start must exit (and be
+    // restarted by its supervisor), not hang.
+    await batches.close();
+    await connections.close();
+    await ownConnection?.close();
+    throw err;
+  }
   return {
     worker,
     deps,
     connections,
+    workflows: workflows.source,
     async close() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await batches.close();
