@@ -27,6 +27,8 @@ export interface BatchTask {
   port: MessagePort;
   /** The main thread logs telemetry events: forward this thread's (activities/telemetry.ts). */
   telemetry?: boolean;
+  /** Sessions an earlier attempt ran out of memory in. */
+  outOfMemory: string[];
 }
 
 /** What crosses the task's port: progress as it is, telemetry events wrapped. */
@@ -54,7 +56,7 @@ export async function runBatchTask(task: BatchTask): Promise<BatchTaskResult> {
         configDigest: data.configDigest,
       },
       task.input,
-      { progress: (p) => task.port.postMessage(p) },
+      { progress: (p) => task.port.postMessage(p), outOfMemory: task.outOfMemory },
     );
     return { ok: true, result };
   } catch (err) {

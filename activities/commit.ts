@@ -11,6 +11,8 @@
  * that are older than the orphan grace period (debris of exports that never committed), half-written uploads, and
  * the window's staging. A retried commit finds its version already there and changes nothing.
  */
+import type { PrivacyRecord, PrivacySettings } from './privacy';
+import { privacyRecord } from './privacy';
 import type { ExportWindowSpec, RunIdentity } from './export-batch';
 import {
   emptyTableFileKey,
@@ -26,7 +28,7 @@ import {
   windowPartitions,
 } from './lake-layout';
 import type { Partition } from './lake-layout';
-import { BATCH_FORMAT, MANIFEST_FORMAT, parseRecord } from './lake-records';
+import { BATCH_FORMAT, MANIFEST_FORMAT, parseRecord, readManifest } from './lake-records';
 import type { BatchRecord, FileRecord, PartitionManifest, RawBlobRecord } from './lake-records';
 import type { LakeStore } from './lake-store';
 import { sha256 } from './lake-store';
@@ -59,6 +61,8 @@ export interface CommitResult {
 export interface CommitOptions {
   /** Digest of the export settings, recorded in each manifest. */
   configDigest: string;
+  /** The privacy policies the batches applied; each manifest records its team's. */
+  privacy: PrivacySettings;
   /** Files no version lists are deleted once older than this. */
   orphanGraceMs: number;
   /** Versions kept under versions/ besides the newest. */
@@ -108,7 +112,13 @@ export async function commitWindow(lake: LakeStore, input: CommitInput, opts: Co
   };
   const partitions = windowPartitions(input.window.startMs, input.window.endMs, input.window.teams);
   for (const partition of partitions) {
-    const snapshot = buildManifest(partition, records, input, opts.configDigest);
+    const snapshot = buildManifest(
+      partition,
+      records,
+      input,
+      opts.configDigest,
+      privacyRecord(opts.privacy, partition.teamId),
+    );
     await fillEmptyTables(lake, partition, snapshot);
     const committed = await commitPartition(lake, partition, snapshot, input, now);
     if (!committed.changed) result.unchanged++;
@@ -195,6 +205,7 @@ function buildManifest(
   records: readonly BatchRecord[],
   input: CommitInput,
   configDigest: string,
+  privacy: PrivacyRecord,
 ): Snapshot {
   const id = partitionId(partition);
   const tables = Object.fromEntries(
@@ -244,7 +255,7 @@ function buildManifest(
       skipped_deleted: skips.reduce((n, s) => n + s.deleted, 0),
       skipped_unsettled: skips.reduce((n, s) => n + s.unsettled, 0),
     },
-    export: { config: configDigest },
+    export: { config: configDigest, privacy },
   };
 }
 
@@ -266,17 +277,6 @@ async function fillEmptyTables(lake: LakeStore, partition: Partition, snapshot: 
 function content(m: Snapshot | PartitionManifest): string {
   const { version: _version, run: _run, ...rest } = m as PartitionManifest;
   return JSON.stringify(rest);
-}
-
-async function readManifest(lake: LakeStore, key: string): Promise<PartitionManifest | undefined> {
-  const body = await lake.get(key);
-  if (!body) return undefined;
-  try {
-    const parsed = JSON.parse(body.toString('utf8')) as PartitionManifest;
-    return parsed.format === MANIFEST_FORMAT ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function versions(lake: LakeStore, partition: Partition): Promise<number[]> {

@@ -36,9 +36,20 @@ export class IncompleteChunksError extends Error {
   override readonly name = 'IncompleteChunksError';
 }
 
+export class EventTooLargeError extends Error {
+  override readonly name = 'EventTooLargeError';
+}
+
+function tooLarge(what: string, bytes: number, maxLineBytes: number): EventTooLargeError {
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  return new EventTooLargeError(
+    `${what} is ${mb(bytes)} MB, more than the ${mb(maxLineBytes)} MB a batch thread parses at once; raise worker.threadHeapMB (a tenth of it) to export it`,
+  );
+}
+
 const NEWLINE = 0x0a;
 
-export function decodeSegment(fetched: Fetched): DecodedSegment {
+export function decodeSegment(fetched: Fetched, maxLineBytes: number): DecodedSegment {
   const out: DecodedSegment = { events: [], errors: [], bytes: 0, fetchedBytes: fetched.bytes, readable: true };
   const { segment } = fetched;
   if (fetched.error) {
@@ -46,7 +57,7 @@ export function decodeSegment(fetched: Fetched): DecodedSegment {
     out.readable = false;
     return out;
   }
-  if (fetched.legacyRows) decodeLegacy(segment.location, fetched.legacyRows, out);
+  if (fetched.legacyRows) decodeLegacy(segment.location, fetched.legacyRows, out, maxLineBytes);
   else if (fetched.data) {
     let raw: Buffer;
     try {
@@ -66,7 +77,7 @@ export function decodeSegment(fetched: Fetched): DecodedSegment {
       return out;
     }
     out.bytes = raw.length;
-    parseLines(segment.location, raw, out);
+    parseLines(segment.location, raw, out, maxLineBytes);
   }
   // Array.prototype.sort is stable: equal timestamps keep their order in the segment.
   out.events.sort((a, b) => a.event.timestamp - b.event.timestamp);
@@ -74,13 +85,15 @@ export function decodeSegment(fetched: Fetched): DecodedSegment {
 }
 
 /** One decompressed JSONL buffer; a bad line is recorded and skipped, the rest still counts. */
-function parseLines(location: string, raw: Buffer, out: DecodedSegment): void {
+function parseLines(location: string, raw: Buffer, out: DecodedSegment, maxLineBytes: number): void {
   let lineNo = 0;
   for (let start = 0; start < raw.length;) {
     let end = raw.indexOf(NEWLINE, start);
     if (end === -1) end = raw.length;
     lineNo++;
-    if (end > start) {
+    if (end - start > maxLineBytes)
+      out.errors.push(toSourceError(`${location}#line=${lineNo}`, tooLarge('the line', end - start, maxLineBytes)));
+    else if (end > start) {
       try {
         const parsed = parseSnapshotLine(raw.toString('utf8', start, end));
         if (parsed.v2)
@@ -115,11 +128,17 @@ interface Chunk {
  * A legacy group: either one unchunked row holding a raw rrweb event, or the rows of one chunk id, whose base64
  * pieces join (by chunk_index) into gzip'd UTF-16 JSON of an array of events.
  */
-function decodeLegacy(location: string, rows: Fetched['legacyRows'] & object, out: DecodedSegment): void {
+function decodeLegacy(
+  location: string,
+  rows: Fetched['legacyRows'] & object,
+  out: DecodedSegment,
+  maxLineBytes: number,
+): void {
   const parts: Chunk[] = [];
   let windowId = '';
   for (const row of rows) {
     try {
+      if (row.snapshotData.length > maxLineBytes) throw tooLarge('the row', row.snapshotData.length, maxLineBytes);
       const value = JSON.parse(row.snapshotData) as Record<string, unknown>;
       if (value['compression'] === 'gzip-base64') {
         parts.push(value as unknown as Chunk);
@@ -147,6 +166,8 @@ function decodeLegacy(location: string, rows: Fetched['legacyRows'] & object, ou
     const b64 = Array.from({ length: count }, (_, i) => byIndex.get(i) ?? '').join('');
     const raw = gunzipSync(Buffer.from(b64, 'base64'));
     out.bytes += raw.length;
+    // UTF-16: the text is half the bytes.
+    if (raw.length / 2 > maxLineBytes) throw tooLarge('the chunk group', raw.length / 2, maxLineBytes);
     const events = JSON.parse(decodeUtf16(raw)) as unknown;
     if (!Array.isArray(events)) throw new Error('chunk payload is not a JSON array of events');
     for (const event of events) {

@@ -47,12 +47,16 @@ import type { SessionMetadata } from './metadata';
 import type { Row } from './normalize';
 import { TableBuffer } from './parquet-writer';
 import { emit } from './telemetry';
+import type { PrivacySettings } from './privacy';
+import { Redactor } from './privacy';
 import { MissingStagingError } from './raw-blob';
 import type { SessionContext } from './export-session';
 import { exportSession, metadataColumns } from './export-session';
 import type { ReadLimits } from './session-reader';
 import { ScheduleChangedError, SessionReader } from './session-reader';
 import type { SourceSchema } from './source-schema';
+import type { FAILURE_TYPES } from '../common/failures';
+import { emptyExportCounters } from '../common/totals';
 import { dayStart } from '../common/windows';
 
 export interface ExportWindowSpec {
@@ -91,6 +95,9 @@ export interface ExportBatchResult {
 export interface BatchSettings extends ReadLimits {
   /** Flush when the table buffers and the session's pending raw lines hold this many bytes. */
   bufferBytes: number;
+  privacy: PrivacySettings;
+  /** The batch thread's V8 heap limit (worker.threadHeapMB), for the message when a session exceeds it. */
+  threadHeapMB: number;
 }
 
 export interface BatchDeps {
@@ -109,24 +116,33 @@ export interface BatchProgress {
   sessions: number;
   events: number;
   checkpoint: number;
+  /** The session being exported, if one is: the one to blame when the thread runs out of memory. */
+  current?: string;
 }
 
 export interface BatchContext {
   signal?: AbortSignal;
   progress?(p: BatchProgress): void;
+  /** Sessions an earlier attempt ran out of memory in: marked failed this time instead of exported. */
+  outOfMemory?: readonly string[];
+}
+
+/** A batch thread reached its heap limit inside a session; the retry marks that session failed. */
+export class SessionOutOfMemoryError extends Error {
+  override readonly name = 'SessionOutOfMemoryError' satisfies keyof typeof FAILURE_TYPES;
+
+  constructor(
+    readonly sessionId: string,
+    heapMB: number,
+  ) {
+    super(
+      `session ${sessionId} needed more than a batch thread's ${heapMB} MB heap; raise worker.threadHeapMB to export it, or set export.maxSessionMB to refuse such sessions up front`,
+    );
+  }
 }
 
 function emptyTotals(): BatchTotals {
-  return {
-    sessions: 0,
-    sessionsFailed: 0,
-    events: 0,
-    errors: 0,
-    duplicates: 0,
-    bytesRead: 0,
-    watermarkMs: 0,
-    errorsByClass: {},
-  };
+  return { ...emptyExportCounters(), watermarkMs: 0 };
 }
 
 /** A flush that failed while a session was in progress: the batch's failure, not the session's. */
@@ -207,6 +223,7 @@ function describeError(err: unknown): { errorClass: string; message: string } {
 class BatchRun {
   private readonly buffers: Record<TableName, TableBuffer>;
   private readonly lookahead: Lookahead;
+  private readonly redactor: Redactor;
   private state: BatchCheckpoint;
 
   constructor(
@@ -225,6 +242,7 @@ class BatchRun {
     >;
     this.state = this.fresh();
     const { settings } = deps;
+    this.redactor = Redactor.for(settings.privacy, partition.teamId, settings.maxLineBytes);
     // A quarter of the prefetch budget and half its requests: enough for the next short session whole, or the
     // first blocks of a long one.
     this.lookahead = new Lookahead(
@@ -271,6 +289,24 @@ class BatchRun {
 
   async run(from: BatchCheckpoint | undefined): Promise<ExportBatchResult> {
     this.state = from ?? this.fresh();
+    const outOfMemory = (this.ctx.outOfMemory ?? []).filter(
+      (id) =>
+        this.input.sessions.some((s) => s.sessionId === id) && !this.state.poisoned.some((p) => p.sessionId === id),
+    );
+    // Where such a session began is not known (the thread died), so the batch starts over without it: rare, and
+    // cheaper than guessing.
+    if (outOfMemory.length > 0)
+      await this.rewind(
+        0,
+        this.fresh([
+          ...this.state.poisoned,
+          ...outOfMemory.map((sessionId) => ({
+            sessionId,
+            errorClass: 'SessionOutOfMemoryError',
+            message: new SessionOutOfMemoryError(sessionId, this.deps.settings.threadHeapMB).message,
+          })),
+        ]),
+      );
     emit('batch_started', {
       batch: this.input.batchIndex,
       partition: partitionId(this.partition),
@@ -316,6 +352,7 @@ class BatchRun {
         const marks = TABLE_NAMES.map((t) => this.buffers[t].rows);
         try {
           if (!meta) throw new Error(`PostHog's metadata for session ${ref.sessionId} disappeared during the export`);
+          this.progress(index, ref.sessionId);
           this.primeNext(index + 1);
           const outcome = await exportSession(this.sessionContext(), ref, meta, resume ?? undefined);
           this.addTotals(outcome.counters.eventsKept, outcome.counters, meta, outcome.blob);
@@ -342,15 +379,20 @@ class BatchRun {
           }
         }
       }
-      this.ctx.progress?.({
-        batchIndex: this.input.batchIndex,
-        sessionsDone: this.state.nextSession,
-        sessions: sessions.length,
-        events: this.state.totals.events,
-        checkpoint: this.state.checkpoint,
-      });
+      this.progress(this.state.nextSession);
       if (this.bufferedBytes(0) >= this.deps.settings.bufferBytes) await this.flush(null);
     }
+  }
+
+  private progress(sessionsDone: number, current?: string, currentEvents = 0): void {
+    this.ctx.progress?.({
+      batchIndex: this.input.batchIndex,
+      sessionsDone,
+      sessions: this.input.sessions.length,
+      events: this.state.totals.events + currentEvents,
+      checkpoint: this.state.checkpoint,
+      ...(current === undefined ? {} : { current }),
+    });
   }
 
   /** Starts fetching the session after this one, unless it is marked failed already. */
@@ -403,6 +445,7 @@ class BatchRun {
         }),
       lake: this.deps.lake,
       partition: this.partition,
+      redactor: this.redactor,
       windowId: this.input.window.windowId,
       configDigest: this.deps.configDigest,
       limits: this.deps.settings,
@@ -415,13 +458,7 @@ class BatchRun {
         }),
       rawChunkKey: (sessionId, chunk) => rawChunkKey(this.prefix, sessionId, chunk),
       report: (events) =>
-        this.ctx.progress?.({
-          batchIndex: this.input.batchIndex,
-          sessionsDone: this.state.nextSession - 1,
-          sessions: this.input.sessions.length,
-          events: this.state.totals.events + events,
-          checkpoint: this.state.checkpoint,
-        }),
+        this.progress(this.state.nextSession - 1, this.input.sessions[this.state.nextSession - 1]?.sessionId, events),
     };
   }
 
@@ -450,7 +487,7 @@ class BatchRun {
     t.errorsByClass[reason.errorClass] = (t.errorsByClass[reason.errorClass] ?? 0) + 1;
     if (meta) t.watermarkMs = Math.max(t.watermarkMs, meta.lastIngestedMs);
     const row: Row = {
-      ...metadataColumns(ref, meta),
+      ...metadataColumns(ref, meta, this.redactor),
       status: 'failed',
       source_blocks: meta && meta.blocks.length > 0 ? meta.blocks.length : null,
       blocks_read: 0,

@@ -15,6 +15,7 @@ import type { SessionRef } from './listing';
 import type { SessionMetadata } from './metadata';
 import type { Row } from './normalize';
 import { SessionNormalizer } from './normalize';
+import type { Redactor } from './privacy';
 import { RawBlobBuilder } from './raw-blob';
 import type { ReadLimits, ReaderOptions, SessionReader } from './session-reader';
 import { emptyCounters } from './session-reader';
@@ -27,6 +28,8 @@ export interface SessionContext {
   openReader(meta: SessionMetadata, opts: ReaderOptions): Promise<SessionReader>;
   lake: LakeStore;
   partition: Partition;
+  /** The partition's privacy policy, applied to events and to the metadata columns. */
+  redactor: Redactor;
   windowId: string;
   /** Digest of the export settings that shape the output bytes. */
   configDigest: string;
@@ -75,6 +78,7 @@ export async function exportSession(
   };
   const reader = await ctx.openReader(meta, {
     limits: ctx.limits,
+    redactor: ctx.redactor,
     counters,
     onError: errorRow,
     signal: ctx.signal,
@@ -160,7 +164,7 @@ function sessionRow(
   blob: RawBlobRecord | null,
 ): Row {
   return {
-    ...metadataColumns(ref, meta),
+    ...metadataColumns(ref, meta, ctx.redactor),
     status: counters.errors > 0 || counters.blocksUnreadable > 0 ? 'partial' : 'complete',
     source_blocks: meta.blocks.length > 0 ? meta.blocks.length : null,
     blocks_read: counters.blocksRead,
@@ -180,14 +184,14 @@ function sessionRow(
   };
 }
 
-/** The `sessions` columns that come from PostHog's metadata alone. */
-export function metadataColumns(ref: SessionRef, meta: SessionMetadata | undefined): Row {
+/** The `sessions` columns that come from PostHog's metadata alone, as the privacy policy lets them leave. */
+export function metadataColumns(ref: SessionRef, meta: SessionMetadata | undefined, redactor: Redactor): Row {
   const startMs = meta?.startMs ?? ref.startMs;
   const endMs = meta?.endMs ?? ref.startMs;
   return {
     session_id: ref.sessionId,
     team_id: ref.teamId,
-    distinct_id: meta?.distinctId ?? null,
+    distinct_id: meta?.distinctId == null ? null : redactor.distinctId(meta.distinctId),
     start_time: startMs,
     end_time: endMs,
     duration_ms: Math.max(0, endMs - startMs),
@@ -198,8 +202,9 @@ export function metadataColumns(ref: SessionRef, meta: SessionMetadata | undefin
     console_log_count: meta?.consoleLogCount ?? null,
     console_warn_count: meta?.consoleWarnCount ?? null,
     console_error_count: meta?.consoleErrorCount ?? null,
-    first_url: meta?.firstUrl ?? null,
-    urls: meta?.urls ?? [],
+    first_url: meta?.firstUrl == null ? null : redactor.url(meta.firstUrl),
+    // Stripping can make two URLs one.
+    urls: [...new Set((meta?.urls ?? []).map((u) => redactor.url(u)))],
     snapshot_source: meta?.snapshotSource ?? null,
     snapshot_library: meta?.snapshotLibrary ?? null,
     source_bytes: meta?.size ?? null,

@@ -9,8 +9,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { BatchRunner } from './batch-pool';
 import type { CommitInput, CommitResult } from './commit';
+import type { PrivacySettings } from './privacy';
 import { commitWindow } from './commit';
 import type { ExportBatchInput, ExportBatchResult } from './export-batch';
+import { SessionOutOfMemoryError } from './export-batch';
 import { describeFailure, isCancellation } from './failures';
 import type { LakeStore } from './lake-store';
 import type { ListCursor, ListPage, ListWindow } from './listing';
@@ -25,7 +27,7 @@ export interface ActivityDeps {
   lake: LakeStore;
   schema(): Promise<SourceSchema>;
   batches: BatchRunner;
-  commit: { configDigest: string; orphanGraceMs: number; keepVersions: number };
+  commit: { configDigest: string; orphanGraceMs: number; keepVersions: number; privacy: PrivacySettings };
 }
 
 /** Heartbeats are cheap to call (the SDK throttles them to 0.8 × the timeout); this keeps them flowing. */
@@ -60,6 +62,11 @@ async function activity<T>(fn: (report: (details: unknown) => void, signal?: Abo
   }
 }
 
+function outOfMemoryFrom(details: unknown): string[] {
+  const list = (details as { outOfMemory?: unknown } | null | undefined)?.outOfMemory;
+  return Array.isArray(list) ? list.filter((s): s is string => typeof s === 'string') : [];
+}
+
 export function createActivities(deps: ActivityDeps) {
   return {
     async listSessions(input: { window: ListWindow; after: ListCursor | null; limit: number }): Promise<ListPage> {
@@ -83,7 +90,25 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async exportBatch(input: ExportBatchInput): Promise<ExportBatchResult> {
-      return activity((report, signal) => deps.batches.run(input, { signal, progress: report }));
+      // Heartbeat details outlive an attempt: a session a thread ran out of memory in is named there, so the next
+      // attempt marks it failed instead of dying on it again.
+      const outOfMemory = outOfMemoryFrom(context()?.info.heartbeatDetails);
+      return activity(async (report, signal) => {
+        report({ outOfMemory });
+        try {
+          return await deps.batches.run(input, {
+            signal,
+            progress: (p) => report({ ...p, outOfMemory }),
+            outOfMemory,
+          });
+        } catch (err) {
+          if (err instanceof SessionOutOfMemoryError) {
+            report({ outOfMemory: [...outOfMemory, err.sessionId] });
+            context()?.heartbeat({ outOfMemory: [...outOfMemory, err.sessionId] });
+          }
+          throw err;
+        }
+      });
     },
 
     async commitWindow(input: CommitInput): Promise<CommitResult> {

@@ -6,7 +6,10 @@
 import type { MergeState } from './merge';
 import type { NormalizerState } from './normalize';
 import type { TableName } from './lake-tables';
+import type { ExportCounters } from '../common/totals';
 import type { Partition } from './lake-layout';
+import type { LakeStore } from './lake-store';
+import type { PrivacyRecord } from './privacy';
 
 export const MANIFEST_FORMAT = 'replaylake.manifest/v2';
 export const BATCH_FORMAT = 'replaylake.batch/v1';
@@ -55,24 +58,16 @@ export interface PartitionManifest {
     skipped_deleted: number;
     skipped_unsettled: number;
   };
-  /** Digest of the export settings that shaped the bytes. */
-  export: { config: string };
+  /** Digest of the export settings that shaped the bytes, and the privacy policy applied to this partition. */
+  export: { config: string; privacy: PrivacyRecord };
   /** The only wall-clock values in the lake: when and by which run this partition was committed. */
   run: { workflow_id: string; chain_id: string; run_id: string; committed_at: string };
 }
 
 /** Totals of a batch, kept as it goes so a resumed batch reports what an uninterrupted one would. */
-export interface BatchTotals {
-  sessions: number;
-  sessionsFailed: number;
-  events: number;
-  errors: number;
-  duplicates: number;
-  bytesRead: number;
+export interface BatchTotals extends ExportCounters {
   /** Latest PostHog ingestion time among the batch's sessions, epoch ms; 0 when unknown. */
   watermarkMs: number;
-  /** export_errors rows by error class. */
-  errorsByClass: Record<string, number>;
 }
 
 /** What a finished batch wrote into its partition, for the commit. */
@@ -147,4 +142,16 @@ export function parseRecord<T extends { format: string }>(body: Buffer, format: 
   }
   if ((parsed as { format?: unknown } | null)?.format !== format) throw new Error(`${key} is not a ${format} record`);
   return parsed as T;
+}
+
+/** A partition manifest at `key`; undefined when there is none or it is not one this version reads. */
+export async function readManifest(store: LakeStore, key: string): Promise<PartitionManifest | undefined> {
+  const body = await store.get(key);
+  if (!body) return undefined;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as PartitionManifest;
+    return parsed.format === MANIFEST_FORMAT ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }

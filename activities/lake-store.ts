@@ -51,8 +51,9 @@ export interface LakeStore {
   delete(keys: readonly string[]): Promise<void>;
   openWriter(key: string): Promise<ObjectWriter>;
   /**
-   * Removes what crashed writers left under `prefix`: local temporary files of processes that are gone (or older
-   * than `olderThanMs`), S3 multipart uploads started more than `olderThanMs` ago. Returns how many it removed.
+   * Removes what crashed writers left under `prefix`: S3 multipart uploads started more than `olderThanMs` ago; local
+   * temporary files (which belong to no prefix) of processes that are gone, or older than both `olderThanMs` and an
+   * hour. Returns how many it removed.
    */
   sweep(prefix: string, olderThanMs: number): Promise<number>;
   close(): void;
@@ -80,6 +81,12 @@ export async function digestObject(
 
 /** Where a local lake keeps half-written files: outside every table, so no reader or listing of a table sees them. */
 const LOCAL_TMP = '_tmp';
+/**
+ * A local temporary file belongs to no prefix, so a sweep cannot tell whose it is: it removes one whose writer is
+ * gone (same host, dead pid) at once, and any other only past this age, which no write in progress reaches — so one
+ * export's commit never deletes a file another export is still writing into the same lake.
+ */
+const LOCAL_LIVE_WRITE_MS = 3_600_000;
 
 function isAlive(pid: number): boolean {
   try {
@@ -265,8 +272,9 @@ export class LocalLakeStore implements LakeStore {
 
   sweep(prefix: string, olderThanMs: number): Promise<number> {
     return atStore('lake', async () => {
-      // Temporary files are not under any table prefix; a sweep of anything covers them.
+      // Temporary files are not under any prefix; a sweep of anything covers them (see LOCAL_LIVE_WRITE_MS).
       void prefix;
+      const maxAge = Math.max(olderThanMs, LOCAL_LIVE_WRITE_MS);
       let removed = 0;
       const dir = join(this.root, LOCAL_TMP);
       let names: string[];
@@ -280,7 +288,7 @@ export class LocalLakeStore implements LakeStore {
         const [host, pid] = name.split('~');
         const full = join(dir, name);
         const dead = host === this.host && Number(pid) !== process.pid && !isAlive(Number(pid));
-        const old = Date.now() - (await stat(full).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs > olderThanMs;
+        const old = Date.now() - (await stat(full).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs > maxAge;
         if (dead || old) {
           await rm(full, { force: true });
           removed++;

@@ -31,7 +31,10 @@ export type DerivedTable = 'events' | 'clicks' | 'pageviews' | 'console_logs' | 
 
 export type RowSink = (table: DerivedTable, row: Row) => void;
 
-/** PostHog's click_count set (session-recording ingestion, §5 of posthog-replay-storage.md). */
+/**
+ * PostHog's click_count set: isClick in PostHog's
+ * plugin-server/src/main/ingestion-queues/session-recording-v2/rrweb-types.ts.
+ */
 const CLICK_TYPES: ReadonlySet<number> = new Set([
   MouseInteractions.Click,
   MouseInteractions.ContextMenu,

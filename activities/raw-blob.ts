@@ -10,11 +10,10 @@
  * valid zstd stream (`zstd -d`, DuckDB and fzstd read it as one).
  */
 import { createHash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
 import type { DecodedEvent } from './decode';
 import type { LakeStore } from './lake-store';
 import type { FAILURE_TYPES } from '../common/failures';
-import { CvDecodeError, compressedFields } from './source/snapshot-events';
+import { compressedFields, inflateCvPayload } from './source/snapshot-events';
 import type { RrwebEvent } from './source/snapshot-events';
 import { initZstd, zstdFrame } from './zstd';
 
@@ -24,16 +23,6 @@ const NEWLINE = Buffer.from('\n');
 /** A placeholder string that JSON.stringify renders as `"\u0000cvN\u0000"`, which no real field value can be. */
 const marker = (i: number) => `\u0000cv${i}\u0000`;
 const MARKER_TEXT = /"\\u0000cv(\d+)\\u0000"/g;
-
-function inflate(value: string): Buffer {
-  const bytes = gunzipSync(Buffer.from(value, 'latin1'));
-  let i = 0;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
-  const first = bytes[i];
-  // `{`, `[` or `"`: posthog-js compresses JSON.stringify output, always an object, an array or a string.
-  if (first !== 0x7b && first !== 0x5b && first !== 0x22) throw new CvDecodeError('decompressed payload is not JSON');
-  return bytes;
-}
 
 /** Whether the event carries posthog-js compression this exporter knows how to undo. */
 export function isCompressed(event: RrwebEvent): boolean {
@@ -53,13 +42,7 @@ export function rawLine(e: DecodedEvent): Buffer {
   const mark = (value: unknown): unknown => {
     // PostHog's player passes an empty or non-string "compressed" value through as it is.
     if (typeof value !== 'string' || value === '') return value;
-    try {
-      payloads.push(inflate(value));
-    } catch (err) {
-      throw err instanceof CvDecodeError
-        ? err
-        : new CvDecodeError(`cannot decode cv-compressed event at ${event.timestamp}: ${(err as Error).message}`);
-    }
+    payloads.push(inflateCvPayload(value, event.timestamp));
     return marker(payloads.length - 1);
   };
   let out: RrwebEvent;

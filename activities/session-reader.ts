@@ -20,6 +20,7 @@ import type { SessionCounters } from './lake-records';
 import { SegmentMerger } from './merge';
 import type { MergeState } from './merge';
 import type { SessionMetadata } from './metadata';
+import type { Redactor } from './privacy';
 import { rawLine } from './raw-blob';
 import type { SourceError } from './source/errors';
 import { toSourceError } from './source/errors';
@@ -30,6 +31,11 @@ export interface ReadLimits {
   fetchConcurrency: number;
   /** A session that decompresses to more than this is refused (0: no limit). */
   maxSessionBytes: number;
+  /**
+   * A stored line (or legacy chunk group) longer than this is recorded as too large instead of parsed: one parse
+   * allocates several times the line at once, more than a batch thread's heap could give (see threadHeapMB()).
+   */
+  maxLineBytes: number;
 }
 
 export interface ReadEvent extends DecodedEvent {
@@ -75,6 +81,8 @@ function same(a: Buffer | string, b: Buffer | string): boolean {
 
 export interface ReaderOptions {
   limits: ReadLimits;
+  /** Rewrites events before their raw line is built, when the export's privacy policy asks for it. */
+  redactor?: Redactor;
   counters: SessionCounters;
   onError: (e: SourceError) => void;
   signal?: AbortSignal;
@@ -95,6 +103,7 @@ export class SessionReader {
     private readonly counters: SessionCounters,
     private readonly onError: (e: SourceError) => void,
     private readonly sessionId: string,
+    private readonly redactor: Redactor | undefined,
   ) {}
 
   static async open(
@@ -132,7 +141,7 @@ export class SessionReader {
     const merger = await SegmentMerger.start(
       {
         segments: schedule,
-        open: async (segment: Segment) => decodeSegment(await prefetch.take(segment.index)),
+        open: async (segment: Segment) => decodeSegment(await prefetch.take(segment.index), limits.maxLineBytes),
         onOpened: (segment, decoded) => {
           if (decoded.readable) counters.blocksRead++;
           else counters.blocksUnreadable++;
@@ -156,6 +165,7 @@ export class SessionReader {
       counters,
       opts.onError,
       sessionId,
+      opts.redactor,
     );
   }
 
@@ -191,7 +201,9 @@ export class SessionReader {
       }
       this.group.push(key);
       try {
-        return { ...e, raw: rawLine(e) };
+        // Duplicates were judged on the stored event; what leaves is what the privacy policy lets through.
+        const out = this.redactor?.rewritesEvents ? { ...e, event: this.redactor.event(e.event), line: null } : e;
+        return { ...out, raw: rawLine(out) };
       } catch (err) {
         // The event is lost from the blob and the tables, but recorded; the rest of the session still reads.
         this.onError(toSourceError(`session ${this.sessionId} event at ${ts}`, err, ts));

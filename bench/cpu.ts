@@ -27,6 +27,7 @@ import type { SessionMetadata } from '../activities/metadata';
 import { SessionNormalizer } from '../activities/normalize';
 import type { Row } from '../activities/normalize';
 import { TableBuffer } from '../activities/parquet-writer';
+import { KEEP_EVERYTHING, Redactor } from '../activities/privacy';
 import { rawLine } from '../activities/raw-blob';
 import { SessionReader } from '../activities/session-reader';
 import { compressedFields } from '../activities/source/snapshot-events';
@@ -128,9 +129,10 @@ export async function processSeconds(s: MemorySession, bufferMB: number): Promis
         openReader: (_meta, opts) => SessionReader.over(s.schedule, fetch, 's', opts),
         lake,
         partition: { dt: '2026-10-31', teamId: 1 },
+        redactor: new Redactor(KEEP_EVERYTHING, undefined),
         windowId: 'bench',
         configDigest: 'bench',
-        limits: { prefetchBytes: 16 * MB, fetchConcurrency: 8, maxSessionBytes: 0 },
+        limits: { prefetchBytes: 16 * MB, fetchConcurrency: 8, maxSessionBytes: 0, maxLineBytes: 16 * MB },
         emit: (table, row) => tables[table].append(row),
         wantsFlush: (raw) => pending() + raw >= bufferMB * MB,
         checkpoint: async (progress) => {
@@ -175,7 +177,7 @@ export async function stageSeconds(s: MemorySession): Promise<Stages> {
   const events = time('decode', () => {
     const all: DecodedEvent[] = [];
     for (const segment of s.schedule)
-      for (const e of decodeSegment({ segment, data: s.blocks[segment.index]!, bytes: 0 }).events) all.push(e);
+      for (const e of decodeSegment({ segment, data: s.blocks[segment.index]!, bytes: 0 }, 16 * MB).events) all.push(e);
     return all;
   });
   const lines = time('raw_lines', () => events.map((e) => rawLine(e)));
@@ -215,7 +217,8 @@ export async function stageSeconds(s: MemorySession): Promise<Stages> {
 export async function writerSeconds(s: MemorySession): Promise<{ ours: number; duckdb: number; rows: number }> {
   const events: DecodedEvent[] = [];
   for (const segment of s.schedule)
-    for (const e of decodeSegment({ segment, data: s.blocks[segment.index]!, bytes: 0 }).events) events.push(e);
+    for (const e of decodeSegment({ segment, data: s.blocks[segment.index]!, bytes: 0 }, 16 * MB).events)
+      events.push(e);
   const tables = buffers();
   const n = new SessionNormalizer({ sessionId: 's', teamId: 1 }, (t, r) => tables[t].append(r));
   events.forEach((e, i) => n.push(e.windowId, e.event, i, 100));

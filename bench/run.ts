@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only key,key]`: the figures of README's "Performance and memory", each a ratio
  * against a baseline measured in the same run on the same machine, printed as one table and written with the
- * machine's description to bench/results/<date>.json (<date>-quick.json for --quick). Not part of `npm test`:
+ * machine's description to bench/results/<date>.json (-quick, -partial for --quick, --only). Not part of `npm test`:
  * nothing here asserts a time; the goals are printed next to the figures.
  *
  * Needs the local stack (`npm run stack:up`): the exports run against its MinIO, a chDB server and a Temporal dev
@@ -203,7 +203,7 @@ async function stackFigures(floorMBs: number): Promise<void> {
       });
     }
 
-    if (wanted('e2e_vs_floor') || wanted('scale_')) {
+    if (['e2e_vs_floor', 'scale_2x_sessions', 'scale_threads'].some(wanted)) {
       log(`loading 2 × ${SIZES.sessions1x} sessions of the whole fixture`);
       const a = await loadSessions(stack, 21, SIZES.sessions1x, Number.MAX_SAFE_INTEGER);
       const b = await loadSessions(stack, 22, SIZES.sessions1x, Number.MAX_SAFE_INTEGER);
@@ -280,7 +280,8 @@ async function main(): Promise<void> {
   log(`replaylake bench${quick ? ' --quick' : ''}`);
   const floorMBs = await cpuFigures();
   if (wanted('listing')) await listingFigure();
-  if (['rss_', 'e2e_', 'scale_'].some(wanted)) await stackFigures(floorMBs);
+  const stackKeys = ['rss_session_10mb', 'rss_session_100mb', 'rss_session_1gb', 'rss_10k_sessions', 'e2e_vs_floor'];
+  if ([...stackKeys, 'scale_2x_sessions', 'scale_threads'].some(wanted)) await stackFigures(floorMBs);
   const result = {
     date: new Date().toISOString(),
     quick,
@@ -291,7 +292,8 @@ async function main(): Promise<void> {
   };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${result.date.slice(0, 10)}${quick ? '-quick' : ''}.json`);
+  // A partial run (--only) never replaces the day's full figures.
+  const file = join(dir, `${result.date.slice(0, 10)}${quick ? '-quick' : ''}${only ? '-partial' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${table()}\n\n${JSON.stringify(result)}\n`);
   log(`written to ${file} (${result.seconds} s)`);

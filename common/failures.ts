@@ -23,6 +23,8 @@ export const FAILURE_TYPES = {
   LakeUnavailableError: 'retry',
   /** ClickHouse is unreachable, overloaded or timing out. */
   ClickHouseUnavailableError: 'retry',
+  /** A batch thread hit its heap limit inside a session: the retry marks that session failed and exports the rest. */
+  SessionOutOfMemoryError: 'retry',
 } as const satisfies Record<string, 'fatal' | 'retry'>;
 
 export type FailureType = keyof typeof FAILURE_TYPES;

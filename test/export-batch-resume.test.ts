@@ -14,6 +14,7 @@ import type { BatchDeps, ExportBatchInput } from '../activities/export-batch';
 import type { BatchCheckpoint } from '../activities/lake-records';
 import { exportBatch } from '../activities/export-batch';
 import { StoreError } from '../activities/failures';
+import { KEEP_EVERYTHING } from '../activities/privacy';
 import type { LakeStore } from '../activities/lake-store';
 import { LocalLakeStore } from '../activities/lake-store';
 import { listSessionsPage } from '../activities/listing';
@@ -76,7 +77,15 @@ describe('resuming a batch from its checkpoint', () => {
     lake,
     schema: () => probeSourceSchema(ch.client, 'default'),
     // Small buffers: the long session is checkpointed several times on its way through.
-    settings: { bufferBytes: 2 * 1024 * 1024, prefetchBytes: 1024 * 1024, fetchConcurrency: 4, maxSessionBytes: 0 },
+    settings: {
+      bufferBytes: 2 * 1024 * 1024,
+      prefetchBytes: 1024 * 1024,
+      fetchConcurrency: 4,
+      maxSessionBytes: 0,
+      privacy: { policy: KEEP_EVERYTHING, teams: {} },
+      threadHeapMB: 256,
+      maxLineBytes: 16 * 1024 * 1024,
+    },
     configDigest: 'test',
   });
 

@@ -135,8 +135,8 @@ describe('a session of 300k events', () => {
       expect(await count('custom_events', 'tag')).toEqual(tags);
       expect(await count('export_errors')).toEqual({ all: 0 });
       const [session] = await db.rows<Record<string, unknown>>(
-        `SELECT status, event_count::BIGINT AS events, duplicates_dropped::BIGINT AS dups, blocks_read::BIGINT AS blocks,
-                rrweb_bytes::BIGINT AS rrweb FROM ${table(lakeDir, 'sessions')}`,
+        `SELECT status, event_count::INT AS events, duplicates_dropped::INT AS dups, blocks_read::INT AS blocks,
+                rrweb_bytes::INT AS rrweb FROM ${table(lakeDir, 'sessions')}`,
       );
       expect(session).toEqual({
         status: 'complete',

@@ -84,7 +84,7 @@ describe('PostHog session replay schema in chDB', () => {
     await applyPostHogSchema(client);
   });
 
-  it('exposes the §1.1 column types on session_replay_events, in PostHog’s order', async () => {
+  it('exposes the current column types of session_replay_events, in PostHog’s order', async () => {
     const columns = await rows<{ name: string; type: string; default_expression: string }>(
       `SELECT name, type, default_expression FROM system.columns
        WHERE database = {db:String} AND table = {table:String} ORDER BY position`,

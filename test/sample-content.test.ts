@@ -1,5 +1,5 @@
 /**
- * The sample generator's rrweb content against real posthog-js output (shared/fixtures/real-posthog-js) and, for what
+ * The sample generator's rrweb content against real posthog-js output (test/fixtures/real-posthog-js) and, for what
  * that capture lacks, against shapes written from the SDK sources cited next to them.
  */
 import { readFileSync } from 'node:fs';

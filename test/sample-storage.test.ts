@@ -143,7 +143,7 @@ describe('sample recordings in PostHog storage', () => {
       const errors: SourceError[] = [];
       const reader = await SessionReader.open(deps, meta!, {
         legacyTable: schema.legacy,
-        limits: { prefetchBytes: 1 << 20, fetchConcurrency: 4, maxSessionBytes: 0 },
+        limits: { prefetchBytes: 1 << 20, fetchConcurrency: 4, maxSessionBytes: 0, maxLineBytes: 64 << 20 },
         counters: emptyCounters(),
         onError: (e) => errors.push(e),
       });

@@ -1,5 +1,5 @@
 /** Pure pieces whose mistakes would be silent: URL parsing, key safety, batch cutting, windows, dates, config. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { UsageError, parseTeams } from '../client/dates';
 import { exportWindowId, windowProblem } from '../common/windows';
 import { cutBatches } from '../workflows/export-window';
 import { nightlyWindowStart } from '../workflows/nightly';
-import { ConfigError, loadConfig, redactConfig } from '../worker/config';
+import { ConfigError, loadConfig, privacySettings, redactConfig } from '../worker/config';
 
 const DAY = 86_400_000;
 
@@ -42,7 +42,7 @@ describe('block URLs', () => {
 
 describe('lake keys built from data', () => {
   it('cannot escape their partition', () => {
-    expect(keySegment('../../etc/passwd')).toBe('~2e.~2f..~2fetc~2fpasswd');
+    expect(keySegment('../../etc/passwd')).toBe('~2e.~2f..~2fetc~2fpasswd'); // a hostile key: not-a-reference
     expect(rawBlobKey({ dt: '2026-10-31', teamId: 1 }, '../x', 'f00d')).toBe(
       'raw/dt=2026-10-31/team_id=1/~2e.~2fx.f00d.jsonl.zst',
     );
@@ -76,6 +76,20 @@ describe('lake keys built from data', () => {
     }
     // PostHog's session ids (UUIDs) stay readable.
     expect(keySegment('01900000-0000-7000-8000-000000000001')).toBe('01900000-0000-7000-8000-000000000001');
+  });
+
+  it("the local store's sweep never removes a file another writer is still writing", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'replaylake-sweep-'));
+    const writing = new LocalLakeStore(root);
+    const writer = await writing.openWriter('sessions/dt=2026-10-31/team_id=1/part-a-0000.parquet');
+    await writer.write(Buffer.from('half of a file'));
+    // Another export's commit, in another process or this one, sweeps the same lake meanwhile.
+    expect(await new LocalLakeStore(root).sweep('_staging/other-export/', 0)).toBe(0);
+    await writer.write(Buffer.from(' and the rest'));
+    await writer.close();
+    expect((await writing.get('sessions/dt=2026-10-31/team_id=1/part-a-0000.parquet'))?.toString()).toBe(
+      'half of a file and the rest',
+    );
   });
 
   it('the local store refuses a key outside its root', async () => {
@@ -173,6 +187,40 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...env, REPLAYLAKE_HEARTBEAT_SECONDS: '1' })).toThrow(/export\.heartbeatSeconds/);
     expect(() => loadConfig({ ...env, REPLAYLAKE_BATCH_SIZE: 'lots' })).toThrow(
       /REPLAYLAKE_BATCH_SIZE must be a number/,
+    );
+  });
+
+  it('takes a privacy policy per team, refuses a misspelt key, and never prints the hash key', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'replaylake-privacy-config-')), 'config.json');
+    const write = (privacy: unknown) => writeFileSync(file, JSON.stringify({ privacy }));
+    write({
+      text: 'mask',
+      urls: { query: 'strip' },
+      distinctId: 'hash',
+      teams: { '7': { urls: { fragment: 'strip' } } },
+    });
+    const withKey = {
+      ...env,
+      REPLAYLAKE_CONFIG: file,
+      REPLAYLAKE_PRIVACY_HASH_KEY: 'a-hash-key-of-32-characters-long',
+    };
+    const settings = privacySettings(loadConfig(withKey));
+    expect(settings.policy).toMatchObject({ inputs: 'keep', text: 'mask', urls: { query: 'strip', fragment: 'keep' } });
+    expect(settings.policy.network.redactHeaders).toContain('authorization');
+    // A team's section replaces the default's: its own defaults fill it in.
+    expect(settings.teams['7']).toMatchObject({
+      text: 'mask',
+      urls: { query: 'keep', keepParams: [], fragment: 'strip' },
+    });
+    expect(JSON.stringify(redactConfig(loadConfig(withKey)))).not.toContain('a-hash-key-of-32-characters-long');
+    expect(() => loadConfig({ ...env, REPLAYLAKE_CONFIG: file })).toThrow(
+      /privacy\.hashKey: privacy\.hashKey \(REPLAYLAKE_PRIVACY_HASH_KEY\) is required when distinctId is "hash"/,
+    );
+    write({ input: 'mask' });
+    expect(() => loadConfig({ ...env, REPLAYLAKE_CONFIG: file })).toThrow(/privacy: Unrecognized key: "input"/);
+    write({ teams: { acme: { text: 'mask' } } });
+    expect(() => loadConfig({ ...env, REPLAYLAKE_CONFIG: file })).toThrow(
+      /privacy\.teams\.acme: Invalid key in record/,
     );
   });
 });

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { PrivacySettings } from '../activities/privacy';
 import type { ExportOptions } from '../workflows/export-window';
 import { readStackEndpoints, stackDefaults } from './stack-default';
 
@@ -27,6 +28,67 @@ const TlsFilesSchema = z.object({
   keyFile: z.string().optional(),
   serverName: z.string().optional(),
 });
+
+/** Header names redacted by default when `privacy.network.headers` is "redact": credentials and session state. */
+export const DEFAULT_REDACTED_HEADERS = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'x-auth-token',
+  'x-csrf-token',
+  'x-xsrf-token',
+];
+
+const INPUTS = z.enum(['keep', 'mask', 'drop']);
+const TEXT = z.enum(['keep', 'mask']);
+const KEEP_OR_STRIP = z.enum(['keep', 'strip']);
+const HEADERS = z.enum(['keep', 'redact', 'drop']);
+const BODIES = z.enum(['keep', 'drop']);
+const DISTINCT_ID = z.enum(['keep', 'hash']);
+// Strict objects: a misspelt privacy key must fail start-up, not export what it meant to hide.
+const UrlsSchema = z.strictObject({
+  query: KEEP_OR_STRIP.default('keep'),
+  /** Query parameters kept when `query` is "strip" (names, compared decoded). */
+  keepParams: z.array(z.string().min(1)).default([]),
+  fragment: KEEP_OR_STRIP.default('keep'),
+});
+const NetworkSchema = z.strictObject({
+  headers: HEADERS.default('keep'),
+  /** Names (any case) whose values become "redacted" when `headers` is "redact". */
+  redactHeaders: z.array(z.string().min(1)).default(DEFAULT_REDACTED_HEADERS),
+  bodies: BODIES.default('keep'),
+});
+/** A team's override: the sections it names replace the default policy's (a section's own defaults fill it in). */
+const TeamPrivacySchema = z.strictObject({
+  inputs: INPUTS.optional(),
+  text: TEXT.optional(),
+  urls: UrlsSchema.optional(),
+  network: NetworkSchema.optional(),
+  distinctId: DISTINCT_ID.optional(),
+});
+const PrivacySchema = z
+  .strictObject({
+    inputs: INPUTS.default('keep'),
+    text: TEXT.default('keep'),
+    urls: UrlsSchema.prefault({}),
+    network: NetworkSchema.prefault({}),
+    distinctId: DISTINCT_ID.default('keep'),
+    /** Key of the distinct_id HMAC; required when any policy hashes. A secret. */
+    hashKey: z.string().min(16, 'privacy.hashKey must be at least 16 characters').optional(),
+    /** Per-team overrides by team id. */
+    teams: z.record(z.string().regex(/^\d+$/), TeamPrivacySchema).default({}),
+  })
+  .superRefine((p, ctx) => {
+    const hashes = p.distinctId === 'hash' || Object.values(p.teams).some((t) => t.distinctId === 'hash');
+    if (hashes && p.hashKey === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hashKey'],
+        message: 'privacy.hashKey (REPLAYLAKE_PRIVACY_HASH_KEY) is required when distinctId is "hash"',
+      });
+  });
 
 export const ConfigSchema = z.object({
   temporal: z.object({
@@ -102,8 +164,12 @@ export const ConfigSchema = z.object({
       maxConcurrentActivities: z.number().int().positive().default(4),
       /** Batches that run at once on a worker, each on its own thread (≈ cores). */
       decodeThreads: z.number().int().positive().default(2),
+      /** V8 heap limit of a batch thread, MB; unset: derived from the buffers (threadHeapMB()). */
+      threadHeapMB: z.number().int().min(32).optional(),
     })
-    .default({ maxConcurrentActivities: 4, decodeThreads: 2 }),
+    .prefault({}),
+  /** What of a recording leaves PostHog (activities/privacy.ts); the default keeps everything. */
+  privacy: PrivacySchema.prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -135,9 +201,11 @@ const ENV: Array<[string, string[], 'string' | 'number' | 'boolean']> = [
   ['REPLAYLAKE_HEARTBEAT_SECONDS', ['export', 'heartbeatSeconds'], 'number'],
   ['REPLAYLAKE_BUFFER_MB', ['export', 'bufferMB'], 'number'],
   ['REPLAYLAKE_MAX_SESSION_MB', ['export', 'maxSessionMB'], 'number'],
+  ['REPLAYLAKE_PRIVACY_HASH_KEY', ['privacy', 'hashKey'], 'string'],
   ['REPLAYLAKE_PARALLELISM', ['export', 'parallelism'], 'number'],
   ['REPLAYLAKE_WORKER_CONCURRENCY', ['worker', 'maxConcurrentActivities'], 'number'],
   ['REPLAYLAKE_DECODE_THREADS', ['worker', 'decodeThreads'], 'number'],
+  ['REPLAYLAKE_THREAD_HEAP_MB', ['worker', 'threadHeapMB'], 'number'],
 ];
 
 type Tree = Record<string, unknown>;
@@ -200,7 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Tree
   return parsed.data;
 }
 
-const SECRET_KEYS = new Set(['password', 'secretAccessKey', 'sessionToken', 'apiKey']);
+const SECRET_KEYS = new Set(['password', 'secretAccessKey', 'sessionToken', 'apiKey', 'hashKey']);
 
 /** The config with every secret replaced, safe for logs and `--json` output. */
 export function redactConfig(config: Config): unknown {
@@ -221,22 +289,35 @@ export function exportOptions(config: Config): ExportOptions {
 }
 
 /**
- * What one batch thread grows by besides its buffers: V8's heap headroom over live data, zstd's WebAssembly memory
- * (which never shrinks), the allocator's per-thread arenas, its clients' sockets. Measured at 90–150 MB.
+ * A batch thread's V8 heap limit. Rows held as JS values take up to three times their encoded size and a flush needs
+ * a fourth to build the pages; decoded blocks open at once take about twice their compressed budget; 64 MB is the
+ * thread's code, clients and parse garbage. Without a limit V8 lets the heap grow with the length of a run rather
+ * than with what it holds (a 1 GB session grew the worker by 311 MB unlimited, 155 MB with this limit), and a session
+ * that truly needs more would take the whole worker down instead of being marked failed.
  */
-const THREAD_BASE_MB = 128;
-/** The main thread's growth while it runs activities: batch results, heartbeats, listing pages. */
-const MAIN_GROWTH_MB = 64;
+export function threadHeapMB(config: Config): number {
+  const { bufferMB, prefetchMB } = config.export;
+  return config.worker.threadHeapMB ?? Math.ceil(64 + 4 * bufferMB + 2 * prefetchMB);
+}
 
 /**
  * The most a worker's resident memory grows above idle while it exports, whatever the size of a session or a window
- * (README, "Memory"). Per batch thread: five times the buffer (rows and raw lines are counted at their encoded size;
- * held as JS values, with the source text a raw line still points into, they take up to three times that, and a
- * flush adds the Parquet pages and the zstd frame it builds), and twice the prefetch budget (the compressed blocks
- * fetched ahead, the next session's first blocks, and the decoded blocks open at once). Checked by
- * test/export-long-session.test.ts and measured by `npm run bench` (rss_*).
+ * (README, "Memory and performance"). Per batch thread: its heap limit, plus what lives outside the heap — the raw
+ * lines and source blocks as Buffers (about twice the buffer), the prefetched compressed blocks, and zstd's
+ * WebAssembly memory and the allocator's arenas (32 MB). The main thread only relays: batch results, heartbeats,
+ * listing pages (64 MB). Checked by test/export-long-session.test.ts and measured by `npm run bench` (rss_*).
  */
 export function memoryBoundMB(config: Config): number {
   const { bufferMB, prefetchMB } = config.export;
-  return Math.ceil(config.worker.decodeThreads * (THREAD_BASE_MB + 5 * bufferMB + 2 * prefetchMB) + MAIN_GROWTH_MB);
+  return Math.ceil(config.worker.decodeThreads * (threadHeapMB(config) + 2 * bufferMB + prefetchMB + 32) + 64);
+}
+
+/** The privacy policies an export applies: the default, and each team's with its override laid over it. */
+export function privacySettings(config: Config): PrivacySettings {
+  const { teams, hashKey, ...policy } = config.privacy;
+  return {
+    policy,
+    teams: Object.fromEntries(Object.entries(teams).map(([team, override]) => [team, { ...policy, ...override }])),
+    ...(hashKey === undefined ? {} : { hashKey }),
+  };
 }

@@ -14,9 +14,11 @@ import { openConnections } from '../activities/connections';
 import type { Connections } from '../activities/connections';
 import { fingerprint } from '../activities/lake-layout';
 import { BATCH_FORMAT, CHECKPOINT_FORMAT, MANIFEST_FORMAT } from '../activities/lake-records';
+import { privacyFingerprint } from '../activities/privacy';
 import packageJson from '../package.json';
 import type { Config } from './config';
 import { workflowCode } from './workflow-bundle';
+import { privacySettings, threadHeapMB } from './config';
 
 const MB = 1024 * 1024;
 
@@ -45,6 +47,9 @@ export function batchThreadData(config: Config): BatchThreadData {
     prefetchBytes: Math.round(config.export.prefetchMB * MB),
     fetchConcurrency: config.export.fetchConcurrency,
     maxSessionBytes: Math.round(config.export.maxSessionMB * MB),
+    privacy: privacySettings(config),
+    threadHeapMB: threadHeapMB(config),
+    maxLineBytes: Math.floor((threadHeapMB(config) * MB) / 10),
   };
   return {
     connections: { clickhouse: config.clickhouse, source: config.source, lake: config.lake },
@@ -59,6 +64,7 @@ export function batchThreadData(config: Config): BatchThreadData {
         CHECKPOINT_FORMAT,
         settings.bufferBytes,
         settings.maxSessionBytes,
+        privacyFingerprint(settings.privacy),
       ],
       12,
     ),
@@ -104,6 +110,7 @@ export async function createWorkerRuntime(
       configDigest: threadData.configDigest,
       orphanGraceMs: config.lake.orphanGraceHours * 3_600_000,
       keepVersions: config.lake.keepVersions,
+      privacy: threadData.settings.privacy,
     },
   };
   let ownConnection: NativeConnection | undefined;

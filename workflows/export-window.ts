@@ -21,6 +21,8 @@ import type { Activities } from '../activities';
 import type { ExportBatchResult } from '../activities/export-batch';
 import type { ListCursor, PartitionSkips, SessionRef } from '../activities/listing';
 import { NON_RETRYABLE_ERROR_TYPES } from '../common/failures';
+import { addExportCounters, emptyExportCounters } from '../common/totals';
+import type { ExportCounters } from '../common/totals';
 import { exportWindowId, utcDay, windowProblem } from '../common/windows';
 
 export interface ExportWindowInput {
@@ -47,16 +49,9 @@ export interface ExportWindowInput {
  */
 export type ExportOptions = Omit<ExportWindowInput, 'teams' | 'startMs' | 'endMs' | 'settledBeforeMs' | 'resume'>;
 
-export interface ExportTotals {
-  sessions: number;
-  sessionsFailed: number;
-  events: number;
-  errors: number;
-  duplicates: number;
-  bytesRead: number;
+export interface ExportTotals extends ExportCounters {
   deleted: number;
   unsettled: number;
-  errorsByClass: Record<string, number>;
 }
 
 export interface ExportWindowResult extends ExportTotals {
@@ -93,17 +88,7 @@ const LIST_PAGE = 1000;
 const BATCHES_PER_RUN = 1500;
 
 function emptyTotals(): ExportTotals {
-  return {
-    sessions: 0,
-    sessionsFailed: 0,
-    events: 0,
-    errors: 0,
-    duplicates: 0,
-    bytesRead: 0,
-    deleted: 0,
-    unsettled: 0,
-    errorsByClass: {},
-  };
+  return { ...emptyExportCounters(), deleted: 0, unsettled: 0 };
 }
 
 /** Cuts a listing page into batches: one partition each, at most `size` sessions and about `bytes` bytes. */
@@ -173,13 +158,7 @@ export async function exportWindow(input: ExportWindowInput): Promise<ExportWind
   let failure: unknown;
   const done = (r: ExportBatchResult) => {
     const t = r.totals;
-    totals.sessions += t.sessions;
-    totals.sessionsFailed += t.sessionsFailed;
-    totals.events += t.events;
-    totals.errors += t.errors;
-    totals.duplicates += t.duplicates;
-    totals.bytesRead += t.bytesRead;
-    for (const [k, n] of Object.entries(t.errorsByClass)) totals.errorsByClass[k] = (totals.errorsByClass[k] ?? 0) + n;
+    addExportCounters(totals, t);
     progress.batchesDone++;
   };
   const startBatch = (sessions: SessionRef[]) => {

@@ -3,6 +3,7 @@
  * (frontend/src/scenes/session-recordings/player/snapshot-processing/snapshot-parsing-utils.ts): blob v2 lines are
  * `[windowId, event]`, blob v1 and realtime lines `{window_id, data: [events]}`.
  */
+import { gunzipSync } from 'node:zlib';
 
 export interface RrwebEvent {
   type: number;
@@ -81,4 +82,25 @@ export function compressedFields(event: RrwebEvent): readonly string[] | 'data' 
   if (source === 0) return ['texts', 'attributes', 'removes', 'adds'];
   if (source === 8) return ['adds', 'removes'];
   return [];
+}
+
+/**
+ * One compressed field of a `cv: "2024-10"` event, inflated: posthog-js gzips JSON.stringify output and keeps the
+ * bytes as a latin1 string. The result is JSON text (an object, an array or a string); anything else is a
+ * CvDecodeError naming the event's time.
+ */
+export function inflateCvPayload(value: string, timestamp: number): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = gunzipSync(Buffer.from(value, 'latin1'));
+  } catch (err) {
+    throw new CvDecodeError(`cannot decode cv-compressed event at ${timestamp}: ${(err as Error).message}`);
+  }
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  const first = bytes[i];
+  // `{`, `[` or `"`: posthog-js compresses JSON.stringify output, always an object, an array or a string.
+  if (first !== 0x7b && first !== 0x5b && first !== 0x22)
+    throw new CvDecodeError(`cannot decode cv-compressed event at ${timestamp}: decompressed payload is not JSON`);
+  return bytes;
 }

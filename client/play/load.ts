@@ -6,7 +6,7 @@
  */
 import { decompress as zstdDecompress } from 'fzstd';
 import type { ParquetRow } from 'hyparquet';
-import { MANIFEST_FORMAT } from '../../activities/lake-records';
+import { readManifest } from '../../activities/lake-records';
 import type { PartitionManifest, RawBlobRecord } from '../../activities/lake-records';
 import type { TableName } from '../../activities/lake-tables';
 import type { LakeStore } from '../../activities/lake-store';
@@ -48,17 +48,6 @@ function daysHintedBy(sessionId: string): string[] | undefined {
   if (!m) return undefined;
   const ms = parseInt(`${m[1]}${m[2]}`, 16);
   return [ms - DAY_MS, ms, ms + DAY_MS].map((t) => new Date(t).toISOString().slice(0, 10));
-}
-
-async function readManifest(store: LakeStore, key: string): Promise<PartitionManifest | undefined> {
-  const body = await store.get(key);
-  if (!body) return undefined;
-  try {
-    const parsed = JSON.parse(body.toString('utf8')) as PartitionManifest;
-    return parsed.format === MANIFEST_FORMAT ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Only committed partitions count: a blob no manifest lists may be half of an export that is still running. */

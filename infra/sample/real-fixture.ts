@@ -1,5 +1,5 @@
 /**
- * Real posthog-js output (shared/fixtures/real-posthog-js) written into PostHog storage the way the v2 ingester
+ * Real posthog-js output (test/fixtures/real-posthog-js) written into PostHog storage the way the v2 ingester
  * would have: each `$snapshot` event is one Kafka message, messages are flushed every 10 s into one batch file of
  * raw-snappy blocks (one per session per flush), and each block gets its metadata row through the Kafka table.
  */

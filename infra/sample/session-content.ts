@@ -2,7 +2,7 @@
  * The rrweb content of a sample session: the events a posthog-js-instrumented browser (platform 'web') or the
  * posthog-android SDK in wireframe mode (platform 'mobile') would have sent, deterministic from the Rng.
  *
- * Shapes follow real posthog-js 1.449.2 output (shared/fixtures/real-posthog-js) and, where that capture has no
+ * Shapes follow real posthog-js 1.449.2 output (test/fixtures/real-posthog-js) and, where that capture has no
  * example, the SDK sources named next to each builder in content/. test/sample-content.test.ts holds them to it.
  *
  * Web sessions: per window a page load (Meta, FullSnapshot, the posthog-js start-up custom and network events), then

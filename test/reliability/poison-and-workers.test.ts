@@ -10,11 +10,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { compressSync } from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSample } from '../../infra/sample/generate';
 import type { SessionTruth } from '../../infra/sample/ground-truth';
 import { writeLongSession } from '../../infra/sample/fixture-sessions';
+import { metadataRow } from '../../infra/sample/generate';
+import { batchFileKey, blockUrl, computeBlockMetrics, retentionDays } from '../../infra/sample/posthog-block-metrics';
 import { parseSampleOptions } from '../../infra/sample/options';
 import { exportWindow } from '../../workflows/export-window';
 import { stackMinio } from '../support/export-env';
@@ -27,6 +32,46 @@ import { startWorker, workerEnv, writeConfig } from '../support/worker-process';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'replaylake');
 const KIOSK = '01a1d000-0000-7000-8000-00000000beef';
+/**
+ * Team 5, exported with a 40 MB heap per batch thread and a buffer far larger than that (a misconfiguration, so that
+ * rows pile up): a session with one 96 MB event, one long enough to fill the heap with rows, and a normal one.
+ */
+const GIANT = '01a1d000-0000-7000-8000-0000000091a7';
+const NEIGHBOUR = '01a1d000-0000-7000-8000-0000000091a8';
+const HOARDER = '01a1d000-0000-7000-8000-0000000091a9';
+const HEAP_TEAM = 5;
+
+/** One block holding a Meta event and a custom event whose payload is `mb` megabytes of text. */
+async function writeGiantSession(s3: S3Client, bucket: string, ch: TestClickHouse, mb: number): Promise<void> {
+  const t0 = SAMPLE_DAY + 7_200_000;
+  const events = [
+    {
+      windowId: 'giant-window',
+      event: { type: 4, timestamp: t0, data: { href: 'https://kiosk.example/', width: 800, height: 600 } },
+    },
+    {
+      windowId: 'giant-window',
+      event: { type: 5, timestamp: t0 + 1, data: { tag: 'dump', payload: { text: 'x'.repeat(mb * 1024 * 1024) } } },
+    },
+  ];
+  const block = compressSync(Buffer.from(events.map((e) => `${JSON.stringify([e.windowId, e.event])}\n`).join('')));
+  const key = batchFileKey('session_recordings', '30d', t0 + 10_000, '91a791a791a791a7');
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: block }));
+  const row = metadataRow(
+    {
+      sessionId: GIANT,
+      teamId: HEAP_TEAM,
+      distinctId: 'giant',
+      snapshotSource: 'web',
+      snapshotLibrary: 'web',
+      retentionPeriodDays: retentionDays('30d'),
+    },
+    computeBlockMetrics(events, { consoleLogIngestionEnabled: true, messageCount: 1 }),
+    blockUrl(bucket, key, 0, block.length - 1),
+    t0 + 12_000,
+  );
+  await ch.client.insert({ table: 'kafka_session_replay_events', values: [row], format: 'JSONEachRow' });
+}
 
 describe('a poison session and a dying worker', () => {
   const s3 = stackS3();
@@ -74,6 +119,29 @@ describe('a poison session and a dying worker', () => {
         windowId: 'kiosk-window',
         startMs: SAMPLE_DAY + 60_000,
         targetBytes: 4_000_000,
+      },
+    );
+    await writeGiantSession(s3, bucket, ch, 96);
+    await writeLongSession(
+      { s3, bucket, clickhouse: ch.client },
+      {
+        sessionId: NEIGHBOUR,
+        teamId: HEAP_TEAM,
+        distinctId: 'neighbour',
+        windowId: 'neighbour-window',
+        startMs: SAMPLE_DAY + 9_000_000,
+        targetBytes: 500_000,
+      },
+    );
+    await writeLongSession(
+      { s3, bucket, clickhouse: ch.client },
+      {
+        sessionId: HOARDER,
+        teamId: HEAP_TEAM,
+        distinctId: 'hoarder',
+        windowId: 'hoarder-window',
+        startMs: SAMPLE_DAY + 3_600_000,
+        targetBytes: 40_000_000,
       },
     );
   });
@@ -139,6 +207,63 @@ describe('a poison session and a dying worker', () => {
         `SELECT count(*) AS n FROM ${table(lakeDir, 'events')} WHERE session_id = '${KIOSK}'`,
       );
       expect(kioskEvents!.n).toBe('0');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('an event too large to parse is recorded, a session that outgrows the heap is marked failed, the rest commits', async () => {
+    const lakeDir = mkdtempSync(join(tmpdir(), 'replaylake-oom-lake-'));
+    const worker = startWorker(
+      workerEnv(
+        configFile(lakeDir, {
+          worker: { threadHeapMB: 40, decodeThreads: 1 },
+          export: { batchSize: 10, bufferMB: 500 },
+        }),
+      ),
+    );
+    await worker.ready;
+    try {
+      const result = await temporal.env.client.workflow.execute(exportWindow, {
+        taskQueue: 'poison',
+        workflowId: 'out-of-memory',
+        args: [testWindow({ teams: [HEAP_TEAM], batchSize: 10 })],
+      });
+      expect(result).toMatchObject({ sessions: 3, sessionsFailed: 1, errorsByClass: { SessionOutOfMemoryError: 1 } });
+      // The thread that ran out of memory was replaced; the worker process lives on.
+      expect(worker.child.exitCode).toBeNull();
+    } finally {
+      await worker.stop();
+    }
+    const db = await duckdb();
+    try {
+      const sessions = await db.rows<{ session_id: string; status: string }>(
+        `SELECT session_id, status FROM ${table(lakeDir, 'sessions')} ORDER BY session_id`,
+      );
+      expect(sessions).toEqual([
+        { session_id: GIANT, status: 'partial' },
+        { session_id: NEIGHBOUR, status: 'complete' },
+        { session_id: HOARDER, status: 'failed' },
+      ]);
+      const errors = await db.rows<{ session_id: string; error_class: string; message: string }>(
+        `SELECT session_id, error_class, message FROM ${table(lakeDir, 'export_errors')} ORDER BY session_id`,
+      );
+      expect(errors).toEqual([
+        {
+          session_id: GIANT,
+          error_class: 'EventTooLargeError',
+          message: expect.stringMatching(
+            /^the line is 96\.0 MB, more than the 4\.0 MB a batch thread parses at once; raise worker\.threadHeapMB/,
+          ) as string,
+        },
+        {
+          session_id: HOARDER,
+          error_class: 'SessionOutOfMemoryError',
+          message: expect.stringMatching(
+            /needed more than a batch thread's 40 MB heap; raise worker\.threadHeapMB/,
+          ) as string,
+        },
+      ]);
     } finally {
       db.close();
     }

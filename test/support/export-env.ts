@@ -38,6 +38,7 @@ export async function startExportEnv(opts: {
   /** Settings of the config file's `export` and `worker` sections. */
   export?: Record<string, unknown>;
   worker?: Record<string, unknown>;
+  privacy?: Record<string, unknown>;
 }): Promise<ExportEnv> {
   const minio = stackMinio();
   const config = ConfigSchema.parse({
@@ -47,6 +48,7 @@ export async function startExportEnv(opts: {
     lake: { uri: opts.lakeUri, s3: minio },
     ...(opts.export ? { export: opts.export } : {}),
     ...(opts.worker ? { worker: opts.worker } : {}),
+    ...(opts.privacy ? { privacy: opts.privacy } : {}),
   });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
