@@ -33,8 +33,10 @@ interface Figure {
 const program = new Command('bench')
   .option('--quick', 'smaller inputs, under 3 minutes; the 1 GB session is left out')
   .option('--only <keys>', 'comma-separated keys (prefixes) to run')
+  .option('--thread-heap-mb <mb>', "the workers' worker.threadHeapMB (default: derived from the buffers)", Number)
   .parse();
-const opts = program.opts<{ quick?: boolean; only?: string }>();
+const opts = program.opts<{ quick?: boolean; only?: string; threadHeapMb?: number }>();
+const heap = opts.threadHeapMb ? { threadHeapMB: opts.threadHeapMb } : {};
 const quick = opts.quick === true;
 const only = opts.only?.split(',').map((k) => k.trim());
 const wanted = (key: string) => !only || only.some((k) => key.startsWith(k));
@@ -162,7 +164,7 @@ async function stackFigures(floorMBs: number): Promise<void> {
       const team = 11 + i;
       log(`loading one ${size} MB session`);
       const bytes = await loadLongSession(stack, team, size * MB);
-      const run = await runExport(stack, [team], { decodeThreads: 2, batchSize: 200, parallelism: 4 });
+      const run = await runExport(stack, [team], { decodeThreads: 2, batchSize: 200, parallelism: 4, ...heap });
       rss[key] = run;
       add({
         key,
@@ -189,7 +191,7 @@ async function stackFigures(floorMBs: number): Promise<void> {
     if (wanted('rss_10k_sessions')) {
       log(`loading ${SIZES.manySessions.toLocaleString('en')} sessions`);
       const bytes = await loadSessions(stack, 31, SIZES.manySessions, SIZES.manyEvents);
-      const run = await runExport(stack, [31], { decodeThreads: 2, batchSize: 200, parallelism: 4 });
+      const run = await runExport(stack, [31], { decodeThreads: 2, batchSize: 200, parallelism: 4, ...heap });
       if (run.sessions !== SIZES.manySessions) throw new Error(`exported ${run.sessions} of ${SIZES.manySessions}`);
       add({
         key: 'rss_10k_sessions',
@@ -207,7 +209,7 @@ async function stackFigures(floorMBs: number): Promise<void> {
       log(`loading 2 × ${SIZES.sessions1x} sessions of the whole fixture`);
       const a = await loadSessions(stack, 21, SIZES.sessions1x, Number.MAX_SAFE_INTEGER);
       const b = await loadSessions(stack, 22, SIZES.sessions1x, Number.MAX_SAFE_INTEGER);
-      const settings = { batchSize: 25, parallelism: 4 };
+      const settings = { batchSize: 25, parallelism: 4, ...heap };
       const one = await runExport(stack, [21], { decodeThreads: 2, ...settings });
       const two = await runExport(stack, [21, 22], { decodeThreads: 2, ...settings });
       const single = wanted('scale_threads') ? await runExport(stack, [21], { decodeThreads: 1, ...settings }) : null;
@@ -288,6 +290,7 @@ async function main(): Promise<void> {
     seconds: Math.round((Date.now() - started) / 1000),
     machine: machine(),
     sizes: SIZES,
+    ...(opts.threadHeapMb ? { thread_heap_mb: opts.threadHeapMb } : {}),
     figures: Object.fromEntries(figures.map(({ key, ...rest }) => [key, rest])),
   };
   const dir = join(__dirname, 'results');

@@ -110,7 +110,7 @@ function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 export async function runExport(
   stack: BenchStack,
   teams: number[],
-  settings: { decodeThreads: number; batchSize: number; parallelism: number },
+  settings: { decodeThreads: number; batchSize: number; parallelism: number; threadHeapMB?: number },
 ): Promise<RunResult> {
   const lakeDir = mkdtempSync(join(tmpdir(), 'replaylake-bench-lake-'));
   const taskQueue = `bench-${teams.join('-')}-${settings.decodeThreads}-${Date.now()}`;
@@ -121,7 +121,11 @@ export async function runExport(
     source: { s3: minio, v1: { s3: minio, bucket: stack.bucket, prefix: 'session_recordings' } },
     lake: { uri: pathToFileURL(lakeDir).href },
     export: { batchSize: settings.batchSize, parallelism: settings.parallelism },
-    worker: { decodeThreads: settings.decodeThreads, maxConcurrentActivities: settings.parallelism + 2 },
+    worker: {
+      decodeThreads: settings.decodeThreads,
+      maxConcurrentActivities: settings.parallelism + 2,
+      ...(settings.threadHeapMB ? { threadHeapMB: settings.threadHeapMB } : {}),
+    },
   });
   // REPLAYLAKE_BENCH_PROFILE=<dir>: the worker writes a V8 CPU profile per thread there (open in Chrome DevTools).
   const profile = process.env['REPLAYLAKE_BENCH_PROFILE'];
