@@ -95,12 +95,8 @@ async function batchRecords(lake: LakeStore, input: CommitInput): Promise<BatchR
   return [...records.values()].sort((a, b) => a.batchIndex - b.batchIndex);
 }
 
-export async function commitWindow(lake: LakeStore, input: CommitInput, opts: CommitOptions): Promise<CommitResult> {
-  const now = opts.now ?? Date.now;
-  const done = await alreadyCommitted(lake, input);
-  if (done) return done;
-  const records = await batchRecords(lake, input);
-  const result: CommitResult = {
+function emptyResult(): CommitResult {
+  return {
     partitions: 0,
     unchanged: 0,
     sessions: 0,
@@ -110,6 +106,14 @@ export async function commitWindow(lake: LakeStore, input: CommitInput, opts: Co
     files: 0,
     staleDeleted: 0,
   };
+}
+
+export async function commitWindow(lake: LakeStore, input: CommitInput, opts: CommitOptions): Promise<CommitResult> {
+  const now = opts.now ?? Date.now;
+  const done = await alreadyCommitted(lake, input);
+  if (done) return done;
+  const records = await batchRecords(lake, input);
+  const result = emptyResult();
   const partitions = windowPartitions(input.window.startMs, input.window.endMs, input.window.teams);
   for (const partition of partitions) {
     const snapshot = buildManifest(
@@ -157,16 +161,7 @@ export async function commitWindow(lake: LakeStore, input: CommitInput, opts: Co
 async function alreadyCommitted(lake: LakeStore, input: CommitInput): Promise<CommitResult | undefined> {
   const staging = stagingPrefix(input.run.workflowId, input.run.chainId);
   if ((await lake.list(staging)).length > 0) return undefined;
-  const result: CommitResult = {
-    partitions: 0,
-    unchanged: 0,
-    sessions: 0,
-    sessionsFailed: 0,
-    events: 0,
-    errors: 0,
-    files: 0,
-    staleDeleted: 0,
-  };
+  const result = emptyResult();
   for (const partition of windowPartitions(input.window.startMs, input.window.endMs, input.window.teams)) {
     const m = await committedBy(lake, partition, input.run);
     if (!m) return undefined;

@@ -18,7 +18,7 @@ import type { ExportEnv } from './support/export-env';
 import { startExportEnv } from './support/export-env';
 import { testWindow } from './support/export-fixture';
 import { REAL_POSTHOG_JS } from './support/fixtures';
-import { duckdb, readRawBlob, table } from './support/lake';
+import { duckdb, rawBlobKeys, readRawBlob, table } from './support/lake';
 import type { TestClickHouse } from './support/stack';
 import { freshBucket, freshClickHouse, stackS3 } from './support/stack';
 
@@ -154,15 +154,7 @@ describe('real posthog-js recordings through the whole pipeline', () => {
   });
 
   it('writes raw blobs whose decoded events equal the originals', async () => {
-    const db = await duckdb();
-    const keys = new Map(
-      (
-        await db.rows<{ session_id: string; raw_blob_key: string }>(
-          `SELECT session_id, raw_blob_key FROM ${table(lakeDir, 'sessions')}`,
-        )
-      ).map((r) => [r.session_id, r.raw_blob_key]),
-    );
-    db.close();
+    const keys = await rawBlobKeys(lakeDir);
     for (const [sessionId, { lines }] of originals()) {
       const blob = readRawBlob(join(lakeDir, keys.get(sessionId)!));
       const exported = blob.map((l) => {

@@ -16,7 +16,7 @@ import { COOKBOOK, recipeSql } from '../client/cookbook';
 import { START_POLICIES } from '../client/temporal';
 import type { ExportFixture } from './support/export-fixture';
 import { DAY_MS, SAMPLE_DAY, exportFixture, testWindow } from './support/export-fixture';
-import { duckdb, readRawBlob, snapshotLake, table } from './support/lake';
+import { duckdb, rawBlobKeys, readRawBlob, snapshotLake, table } from './support/lake';
 
 const DAY = SAMPLE_DAY;
 const WINDOW = testWindow();
@@ -71,15 +71,7 @@ describe('exportWindow end to end', () => {
   });
 
   it('writes one raw blob per session holding exactly the deduplicated events', async () => {
-    const db = await duckdb();
-    const keys = new Map(
-      (
-        await db.rows<{ session_id: string; raw_blob_key: string }>(
-          `SELECT session_id, raw_blob_key FROM ${table(lakeDir, 'sessions')}`,
-        )
-      ).map((r) => [r.session_id, r.raw_blob_key]),
-    );
-    db.close();
+    const keys = await rawBlobKeys(lakeDir);
     for (const t of expected()) {
       const lines = readRawBlob(join(lakeDir, keys.get(t.session_id)!));
       expect(lines.length, t.note).toBe(t.events.total);

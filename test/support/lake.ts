@@ -83,3 +83,16 @@ export async function snapshotS3Lake(s3: S3Client, bucket: string, prefix: strin
   } while (token);
   return snapshot;
 }
+
+/** Each session's raw blob key, from the lake's `sessions` table. */
+export async function rawBlobKeys(lakeDir: string): Promise<Map<string, string>> {
+  const db = await duckdb();
+  try {
+    const rows = await db.rows<{ session_id: string; raw_blob_key: string }>(
+      `SELECT session_id, raw_blob_key FROM ${table(lakeDir, 'sessions')} WHERE raw_blob_key IS NOT NULL`,
+    );
+    return new Map(rows.map((r) => [r.session_id, r.raw_blob_key]));
+  } finally {
+    db.close();
+  }
+}
