@@ -108,6 +108,16 @@ function emptyResult(): CommitResult {
   };
 }
 
+/** Counts one committed partition's snapshot into the window's result. */
+function addPartition(result: CommitResult, snapshot: Snapshot): void {
+  result.partitions++;
+  result.sessions += snapshot.sessions;
+  result.sessionsFailed += snapshot.sessions_failed;
+  result.events += snapshot.events;
+  result.errors += snapshot.errors;
+  result.files += TABLE_NAMES.reduce((n, t) => n + snapshot.tables[t].files.length, 0) + snapshot.raw.files;
+}
+
 export async function commitWindow(lake: LakeStore, input: CommitInput, opts: CommitOptions): Promise<CommitResult> {
   const now = opts.now ?? Date.now;
   const done = await alreadyCommitted(lake, input);
@@ -134,12 +144,7 @@ export async function commitWindow(lake: LakeStore, input: CommitInput, opts: Co
       changed: committed.changed,
       stale_deleted: stale,
     });
-    result.partitions++;
-    result.sessions += snapshot.sessions;
-    result.sessionsFailed += snapshot.sessions_failed;
-    result.events += snapshot.events;
-    result.errors += snapshot.errors;
-    result.files += TABLE_NAMES.reduce((n, t) => n + snapshot.tables[t].files.length, 0) + snapshot.raw.files;
+    addPartition(result, snapshot);
     opts.progress?.(result.partitions, partitions.length);
   }
   // Staging of this chain, and of earlier chains of the same workflow id that crashed before committing.
@@ -165,13 +170,8 @@ async function alreadyCommitted(lake: LakeStore, input: CommitInput): Promise<Co
   for (const partition of windowPartitions(input.window.startMs, input.window.endMs, input.window.teams)) {
     const m = await committedBy(lake, partition, input.run);
     if (!m) return undefined;
-    result.partitions++;
     result.unchanged++;
-    result.sessions += m.sessions;
-    result.sessionsFailed += m.sessions_failed;
-    result.events += m.events;
-    result.errors += m.errors;
-    result.files += TABLE_NAMES.reduce((n, t) => n + m.tables[t].files.length, 0) + m.raw.files;
+    addPartition(result, m);
   }
   return result;
 }

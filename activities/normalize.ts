@@ -641,19 +641,17 @@ export interface NormalizedEvent {
 
 export type SessionRows = Record<DerivedTable, Row[]> & NormalizedSummary;
 
+/** An empty list of rows for each derived table. */
+export function emptyRows(): Record<DerivedTable, Row[]> {
+  return { events: [], clicks: [], pageviews: [], console_logs: [], network_requests: [], custom_events: [] };
+}
+
 /**
  * A whole session at once, for callers that hold it in memory anyway. `events` must be deduplicated and sorted by
  * timestamp; `seq` is the index into the array.
  */
 export function normalizeSession(session: NormalizeSession, events: readonly NormalizedEvent[]): SessionRows {
-  const rows: Record<DerivedTable, Row[]> = {
-    events: [],
-    clicks: [],
-    pageviews: [],
-    console_logs: [],
-    network_requests: [],
-    custom_events: [],
-  };
+  const rows = emptyRows();
   const normalizer = new SessionNormalizer(session, (table, row) => rows[table].push(row));
   events.forEach((e, seq) => normalizer.push(e.windowId, e.event, seq, e.bytes));
   return { ...rows, ...normalizer.finish() };

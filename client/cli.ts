@@ -6,14 +6,14 @@
  * (some sessions failed or some recorded data was unreadable: see `export_errors`).
  */
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, QueryDefinition, WorkflowHandle } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import type { VerifyReport } from '../activities/verify';
 import { StartupCheckError, checkConnections } from '../worker/checks';
-import type { BackfillInput, BackfillProgress } from '../workflows/backfill';
+import type { BackfillInput } from '../workflows/backfill';
 import { backfill } from '../workflows/backfill';
-import type { ExportProgress, ExportTotals, ExportWindowInput, ExportWindowResult } from '../workflows/export-window';
+import type { ExportTotals, ExportWindowInput } from '../workflows/export-window';
 import { exportProgressQuery, exportWindow } from '../workflows/export-window';
 import {
   backfillDayWorkflowId,
@@ -34,7 +34,7 @@ import { createWorkerRuntime } from '../worker/runtime';
 import { UsageError, parseRange, parseTeams } from './dates';
 import type * as Demo from './demo';
 import { registerPlayCommand } from './play';
-import { START_POLICIES, TemporalUnreachableError, connectClient, retrying, rootFailure } from './temporal';
+import { TemporalUnreachableError, connectClient, retrying, rootFailure, startOptions } from './temporal';
 import packageJson from '../package.json';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, verifyProblems: 3, completedWithErrors: 4 } as const;
@@ -84,19 +84,26 @@ function progressReporter(json: boolean | undefined) {
   };
 }
 
-/** Polls a workflow's progress query and its retrying activities until the result arrives. */
-async function follow<R, P>(
-  handle: WorkflowHandle,
-  json: boolean | undefined,
-  query: (h: WorkflowHandle) => Promise<P>,
-  view: (p: P) => { done: number; total: number; label: string; children?: string[] },
+/**
+ * After a start: with --no-wait prints the workflow id and returns undefined; otherwise polls the progress query and
+ * the retrying activities until the result arrives.
+ */
+async function follow<H extends WorkflowHandle, P>(
   client: Client,
-): Promise<R> {
-  const reporter = progressReporter(json);
+  handle: H,
+  opts: { json?: boolean; wait: boolean },
+  query: QueryDefinition<P>,
+  view: (p: P) => { done: number; total: number; label: string; children?: string[] },
+): Promise<Awaited<ReturnType<H['result']>> | undefined> {
+  if (!opts.wait) {
+    out(opts.json, { workflowId: handle.workflowId }, () => `started ${handle.workflowId}`);
+    return undefined;
+  }
+  const reporter = progressReporter(opts.json);
   let ticks = 0;
   const timer = setInterval(() => {
     void (async () => {
-      const p = await query(handle).catch(() => undefined);
+      const p = await handle.query(query).catch(() => undefined);
       if (p === undefined) return;
       const v = view(p);
       reporter.update(v.done, v.total, v.label);
@@ -109,7 +116,8 @@ async function follow<R, P>(
     })();
   }, 1000);
   try {
-    return (await handle.result()) as R;
+    // The constraint's result() is typed any; H's own is the workflow's result type.
+    return (await handle.result()) as Awaited<ReturnType<H['result']>>;
   } finally {
     clearInterval(timer);
     reporter.stop();
@@ -160,23 +168,15 @@ program
     await withClient(async (client, config) => {
       const input: ExportWindowInput = { ...exportOptions(config), teams, startMs, endMs };
       const handle = await client.workflow.start(exportWindow, {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: exportWorkflowId(startMs, endMs, teams),
+        ...startOptions(config, exportWorkflowId(startMs, endMs, teams)),
         args: [input],
-        ...START_POLICIES,
       });
-      if (!opts.wait) return out(opts.json, { workflowId: handle.workflowId }, () => `started ${handle.workflowId}`);
-      const result = await follow<ExportWindowResult, ExportProgress>(
-        handle,
-        opts.json,
-        (h) => h.query(exportProgressQuery),
-        (p) => ({
-          done: p.batchesDone,
-          total: p.batchesStarted,
-          label: `${p.phase}: ${p.sessions} sessions, ${p.events} events`,
-        }),
-        client,
-      );
+      const result = await follow(client, handle, opts, exportProgressQuery, (p) => ({
+        done: p.batchesDone,
+        total: p.batchesStarted,
+        label: `${p.phase}: ${p.sessions} sessions, ${p.events} events`,
+      }));
+      if (!result) return;
       out(
         opts.json,
         result,
@@ -206,25 +206,14 @@ program
     await withClient(async (client, config) => {
       const input: BackfillInput = { teams, startMs, endMs, concurrency, export: exportOptions(config) };
       const id = backfillWorkflowId(startMs, endMs, teams);
-      const handle = await client.workflow.start(backfill, {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: id,
-        args: [input],
-        ...START_POLICIES,
-      });
-      if (!opts.wait) return out(opts.json, { workflowId: handle.workflowId }, () => `started ${handle.workflowId}`);
-      const result = await follow<BackfillProgress, BackfillProgress>(
-        handle,
-        opts.json,
-        (h) => h.query(backfillProgressQuery),
-        (p) => ({
-          done: p.daysDone,
-          total: p.daysTotal,
-          label: `days (${p.done.sessions} sessions; running ${p.running.join(', ') || '-'})`,
-          children: p.running.map((day) => backfillDayWorkflowId(id, day)),
-        }),
-        client,
-      );
+      const handle = await client.workflow.start(backfill, { ...startOptions(config, id), args: [input] });
+      const result = await follow(client, handle, opts, backfillProgressQuery, (p) => ({
+        done: p.daysDone,
+        total: p.daysTotal,
+        label: `days (${p.done.sessions} sessions; running ${p.running.join(', ') || '-'})`,
+        children: p.running.map((day) => backfillDayWorkflowId(id, day)),
+      }));
+      if (!result) return;
       out(
         opts.json,
         result,
@@ -248,10 +237,8 @@ program
     const { startMs, endMs } = parseRange(opts.from, opts.to);
     const report = await withClient(async (client, config) =>
       client.workflow.execute(verifyWindow, {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: verifyWorkflowId(startMs, endMs, teams),
+        ...startOptions(config, verifyWorkflowId(startMs, endMs, teams)),
         args: [{ teams, startMs, endMs }],
-        ...START_POLICIES,
       }),
     );
     out(opts.json, report, () => describeVerify(report));

@@ -15,12 +15,13 @@ import { stackUp } from '../infra/stack';
 import type { ExportWindowResult } from '../workflows/export-window';
 import type { NightlyInput } from '../workflows/nightly';
 import { nightlyExport } from '../workflows/nightly';
+import { demoWorkflowId } from '../workflows/ids';
 import { verifyWindow } from '../workflows/verify';
 import { exportOptions, loadConfig } from '../worker/config';
 import { createWorkerRuntime } from '../worker/runtime';
 import { COOKBOOK, recipeSql } from './cookbook';
 import { UsageError } from './dates';
-import { START_POLICIES, connectClient } from './temporal';
+import { connectClient, startOptions } from './temporal';
 
 export interface DemoReport {
   tables: Record<TableName, number>;
@@ -64,16 +65,12 @@ export async function runDemo(opts: { sessions: number; json: boolean }): Promis
       };
       say(`export: nightly workflow for ${options.start}, teams ${teams.join(', ')}`);
       const exported = await client.workflow.execute(nightlyExport, {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: `replaylake/demo/nightly-${options.start}`,
+        ...startOptions(config, demoWorkflowId('nightly', options.start)),
         args: [input],
-        ...START_POLICIES,
       });
       const verify = await client.workflow.execute(verifyWindow, {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: `replaylake/demo/verify-${options.start}`,
+        ...startOptions(config, demoWorkflowId('verify', options.start)),
         args: [{ teams, startMs: day.startMs, endMs: day.endMs }],
-        ...START_POLICIES,
       });
       return { exported, verify };
     });

@@ -41,6 +41,11 @@ export const START_POLICIES = {
   workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
 } as const;
 
+/** Where and under which id a workflow starts, with the attach-or-start policies every start uses. */
+export function startOptions(config: Config, workflowId: string) {
+  return { taskQueue: config.temporal.taskQueue, workflowId, ...START_POLICIES };
+}
+
 /** The failure that actually happened, under the workflow, child and activity wrappers. */
 export function rootFailure(err: unknown): { type: string; message: string; fatal: boolean } {
   let e: unknown = err;

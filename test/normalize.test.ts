@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { TABLES, TEXT_CAP_CHARS } from '../activities/lake-tables';
 import type { TableName } from '../activities/lake-tables';
 import type { ColumnSpec } from '../activities/lake-schema';
-import { SessionNormalizer, normalizeSession } from '../activities/normalize';
+import { SessionNormalizer, emptyRows, normalizeSession } from '../activities/normalize';
 import type { DerivedTable, NormalizedEvent, NormalizerState, Row, SessionRows } from '../activities/normalize';
 import type { RrwebEvent } from '../activities/source/snapshot-events';
 
@@ -196,14 +196,7 @@ describe('normalizeSession on real posthog-js recordings', () => {
     for (const [sessionId, events] of sessions) {
       const whole = normalizeSession({ sessionId, teamId: 7 }, events);
       for (const split of [1, 37, Math.floor(events.length / 2), events.length - 3]) {
-        const rows = {
-          events: [],
-          clicks: [],
-          pageviews: [],
-          console_logs: [],
-          network_requests: [],
-          custom_events: [],
-        } as Record<DerivedTable, Row[]>;
+        const rows = emptyRows();
         const sink = (table: DerivedTable, row: Row) => rows[table].push(structuredClone(row));
         const first = new SessionNormalizer({ sessionId, teamId: 7 }, sink);
         events.slice(0, split).forEach((e, i) => first.push(e.windowId, e.event, i, e.bytes));

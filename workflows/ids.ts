@@ -43,3 +43,8 @@ export function nightlyWorkflowId(teams: readonly number[]): string {
 export function nightlyExportWorkflowId(nightlyId: string): string {
   return `${nightlyId}/export`;
 }
+
+/** `npm run demo`'s runs of the sample day: its own ids, so a demo never attaches to a user's export or verify. */
+export function demoWorkflowId(kind: 'nightly' | 'verify', day: string): string {
+  return `replaylake/demo/${kind}-${day}`;
+}
