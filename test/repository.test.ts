@@ -39,6 +39,12 @@ export function outsideReferences(file: string, content: string): string[] {
     .join('\n');
   for (const m of text.matchAll(/(?:\.\.\/)+[\w.@-]+/g))
     if (!inside(resolve(dirname(join(ROOT, file)), m[0]))) found.push(m[0]);
+  // The same climb spelled as path segments of join(__dirname, …) or resolve(__dirname, …).
+  for (const m of text.matchAll(/\b(?:join|resolve)\(\s*__dirname((?:\s*,\s*'[^']*')+)/g)) {
+    const segments = [...m[1]!.matchAll(/'([^']*)'/g)].map((s) => s[1]!);
+    const target = resolve(dirname(join(ROOT, file)), ...segments);
+    if (!inside(target)) found.push(segments.join('/'));
+  }
   // An absolute path into the directory holding the clone (a sibling checkout, a notes folder) is outside it too.
   const parent = dirname(ROOT);
   if (parent !== sep)
@@ -62,6 +68,8 @@ describe('the repository', () => {
     expect(outsideReferences('README.md', 'see `../notes/formats.md`')).toEqual(['../notes']);
     expect(outsideReferences('test/a.ts', `'../../etc' // ${NOT_A_REFERENCE}`)).toEqual([]); // not-a-reference
     expect(outsideReferences('test/x.ts', "import '../activities/a'")).toEqual([]);
+    expect(outsideReferences('test/x.ts', "join(__dirname, '..', '..', 'notes', 'a')")).toEqual(['../../notes/a']); // not-a-reference
+    expect(outsideReferences('test/x/y.ts', "join(__dirname, '..', '..', 'bin', 'replaylake')")).toEqual([]); // not-a-reference
     expect(outsideReferences('docs/a.md', `read ${dirname(ROOT)}/notes/b.md`)).toEqual([`${dirname(ROOT)}/notes`]);
   });
 });

@@ -20,8 +20,9 @@ import type {
 import { createRng, generateSessionContent } from '../infra/sample/session-content';
 import { parseSampleOptions } from '../infra/sample/options';
 import { planContent, planSessions } from '../infra/sample/plan';
+import { REAL_POSTHOG_JS } from './support/fixtures';
 
-const FIXTURE_DIR = join(__dirname, '..', '..', 'shared', 'fixtures', 'real-posthog-js');
+const FIXTURE_DIR = REAL_POSTHOG_JS;
 const START_MS = Date.UTC(2026, 10, 27, 9, 30);
 
 interface LooseEvent {
