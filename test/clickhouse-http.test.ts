@@ -12,6 +12,7 @@ import type { ClickHouseClient, ClickHouseClientConfigOptions } from '@clickhous
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestClickHouse } from './support/stack';
 import { freshClickHouse } from './support/stack';
+import { kafkaReplayRow } from './support/replay-rows';
 
 let ch: TestClickHouse | undefined;
 let client: ClickHouseClient;
@@ -110,28 +111,16 @@ describe("chDB over ClickHouse's HTTP interface", () => {
   });
 
   it("inserts into PostHog's Kafka table reach sharded_session_replay_events through the materialized view", async () => {
-    const base = {
+    const base = kafkaReplayRow({
       team_id: 7,
       distinct_id: 'person-7',
-      first_url: null,
-      urls: [],
-      keypress_count: 0,
-      mouse_activity_count: 0,
-      active_milliseconds: 0,
-      console_log_count: 0,
-      console_warn_count: 0,
-      console_error_count: 0,
       size: 100,
       event_count: 10,
-      message_count: 1,
-      snapshot_source: 'web',
       snapshot_library: 'posthog-js',
-      retention_period_days: 30,
-      is_deleted: 0,
       ai_tags_fixed: [],
       ai_tags_freeform: [],
       ai_highlighted: 0,
-    };
+    });
     const inserted = await client.insert({
       table: 'kafka_session_replay_events',
       format: 'JSONEachRow',

@@ -14,6 +14,7 @@ import type { ExportWindowResult } from '../workflows/export-window';
 import type { ExportFixture } from './support/export-fixture';
 import { SAMPLE_DAY, exportFixture, testWindow } from './support/export-fixture';
 import { duckdb, table } from './support/lake';
+import { kafkaReplayRow } from './support/replay-rows';
 
 const DAY = SAMPLE_DAY;
 
@@ -64,31 +65,18 @@ describe('bad input in PostHog storage', () => {
       `s3://${bucket}/session_recordings/30d/1793448000000-0000000000000000?range=bytes=0-99`, // no such object
       'not a url at all',
     ];
-    const rows = urls.map((url, i) => ({
-      session_id: target.session_id,
-      team_id: target.team_id,
-      distinct_id: target.distinct_id,
-      first_timestamp: chTime(base + i),
-      last_timestamp: chTime(base + i),
-      block_url: url,
-      first_url: null,
-      urls: [],
-      click_count: 0,
-      keypress_count: 0,
-      mouse_activity_count: 0,
-      active_milliseconds: 0,
-      console_log_count: 0,
-      console_warn_count: 0,
-      console_error_count: 0,
-      size: 0,
-      event_count: 1,
-      message_count: 1,
-      snapshot_source: 'web',
-      snapshot_library: 'web',
-      retention_period_days: 30,
-      is_deleted: 0,
-      _timestamp: chTime(base).slice(0, 19),
-    }));
+    const rows = urls.map((url, i) =>
+      kafkaReplayRow({
+        session_id: target.session_id,
+        team_id: target.team_id,
+        distinct_id: target.distinct_id,
+        first_timestamp: chTime(base + i),
+        last_timestamp: chTime(base + i),
+        block_url: url,
+        event_count: 1,
+        _timestamp: chTime(base).slice(0, 19),
+      }),
+    );
     await clickhouse.insert({ table: 'kafka_session_replay_events', values: rows, format: 'JSONEachRow' });
 
     // A truncated v1 file beside the session's good ones.

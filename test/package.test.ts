@@ -9,7 +9,6 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSample } from '../infra/sample/generate';
 import type { SessionTruth } from '../infra/sample/ground-truth';
@@ -20,6 +19,7 @@ import { readTruths } from './support/export-fixture';
 import { stackMinio } from './support/export-env';
 import type { TestClickHouse } from './support/stack';
 import { freshBucket, freshClickHouse, stack, stackS3 } from './support/stack';
+import { stackWorkerConfig, writeConfig } from './support/worker-process';
 
 const ROOT = join(__dirname, '..');
 const NOW = Date.parse('2026-11-26T12:00:00Z');
@@ -92,20 +92,18 @@ describe('the npm package', () => {
       parseSampleOptions({ sessions: 8, seed: 'package', start: DAY, days: 1, now: NOW }),
     );
     truths = readTruths(sample.manifest);
-    const minio = stackMinio();
-    const configFile = join(dir, 'config.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
+    const configFile = writeConfig(
+      stackWorkerConfig(
         // The stack's Temporal, on a queue of this test's own.
-        temporal: { address: stack().temporal.address, taskQueue: `package-${process.pid}` },
-        clickhouse: { url: ch.url, username: ch.username, password: ch.password },
-        source: { s3: minio, v1: { s3: minio, bucket, prefix: 'session_recordings' } },
-        lake: { uri: pathToFileURL(lakeDir).href },
-        export: { batchSize: 3 },
-        worker: { decodeThreads: 1 },
-      }),
-      { mode: 0o600 },
+        {
+          temporalAddress: stack().temporal.address,
+          taskQueue: `package-${process.pid}`,
+          clickhouse: ch,
+          bucket,
+          lakeDir,
+        },
+        { export: { batchSize: 3 }, worker: { decodeThreads: 1 } },
+      ),
     );
     // What a production host has: no local stack (the default state file would be inside the installed package).
     env = {

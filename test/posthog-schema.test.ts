@@ -7,6 +7,7 @@ import {
 } from '../infra/clickhouse/posthog-schema';
 import type { TestClickHouse } from './support/stack';
 import { startClickHouse } from './support/stack';
+import { kafkaReplayRow } from './support/replay-rows';
 
 // An empty chDB server of this file's own, reached over HTTP: the schema is applied the way the stack applies it.
 let server: TestClickHouse | undefined;
@@ -29,30 +30,8 @@ function chDateTime64(d: Date): string {
 const TEAM = 42;
 const SESSION = '018e2a5b-0000-7000-8000-00000000a001';
 
-/** Every kafka_session_replay_events column the producer sends, zeroed, so each row states only what matters. */
 function replayRow(overrides: Record<string, unknown>): Record<string, unknown> {
-  return {
-    session_id: SESSION,
-    team_id: TEAM,
-    distinct_id: 'person-1',
-    block_url: null,
-    first_url: null,
-    urls: [],
-    click_count: 0,
-    keypress_count: 0,
-    mouse_activity_count: 0,
-    active_milliseconds: 0,
-    console_log_count: 0,
-    console_warn_count: 0,
-    console_error_count: 0,
-    size: 0,
-    event_count: 0,
-    message_count: 1,
-    snapshot_source: 'web',
-    snapshot_library: 'web',
-    retention_period_days: 30,
-    ...overrides,
-  };
+  return kafkaReplayRow({ session_id: SESSION, team_id: TEAM, distinct_id: 'person-1', ...overrides });
 }
 
 beforeAll(async () => {

@@ -7,7 +7,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSample } from '../../infra/sample/generate';
@@ -15,14 +14,13 @@ import { writeLongSession } from '../../infra/sample/fixture-sessions';
 import { parseSampleOptions } from '../../infra/sample/options';
 import { exportWindow } from '../../workflows/export-window';
 import type { ExportWindowInput } from '../../workflows/export-window';
-import { stackMinio } from '../support/export-env';
 import { NOW, SAMPLE_DAY, testWindow } from '../support/export-fixture';
 import type { LakeSnapshot } from '../support/lake';
 import { snapshotLake } from '../support/lake';
 import type { TestClickHouse } from '../support/stack';
 import { freshBucket, freshClickHouse, stackS3 } from '../support/stack';
 import { startTemporal } from '../support/temporal';
-import { startWorker, workerEnv, writeConfig } from '../support/worker-process';
+import { stackWorkerConfig, startWorker, workerEnv, writeConfig } from '../support/worker-process';
 
 /** Short, so a dead worker's activities move on quickly; the bound below is stated in terms of it. */
 const HEARTBEAT_SECONDS = 8;
@@ -38,18 +36,14 @@ describe('kill -9 of the worker at any point', () => {
 
   const window: ExportWindowInput = testWindow({ batchSize: 6, parallelism: 3, heartbeatSeconds: HEARTBEAT_SECONDS });
 
-  const config = (lakeDir: string) => {
-    const minio = stackMinio();
-    return writeConfig({
-      temporal: { address: temporal.address, taskQueue: 'crash' },
-      clickhouse: { url: ch.url, username: ch.username, password: ch.password },
-      source: { s3: minio, v1: { s3: minio, bucket, prefix: 'session_recordings' } },
-      lake: { uri: pathToFileURL(lakeDir).href },
-      // Small buffers: the long session is checkpointed several times, so a crash can land inside it.
-      export: { bufferMB: 1 },
-      worker: { decodeThreads: 2 },
-    });
-  };
+  const config = (lakeDir: string) =>
+    writeConfig(
+      stackWorkerConfig(
+        { temporalAddress: temporal.address, taskQueue: 'crash', clickhouse: ch, bucket, lakeDir },
+        // Small buffers: the long session is checkpointed several times, so a crash can land inside it.
+        { export: { bufferMB: 1 }, worker: { decodeThreads: 2 } },
+      ),
+    );
 
   /** One export on a fresh lake: workers started (and crashed) as `plan` says; returns the lake and the time taken. */
   async function run(crashAt?: string): Promise<{ lake: LakeSnapshot; ms: number; killed: boolean }> {

@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -22,13 +21,12 @@ import { metadataRow } from '../../infra/sample/generate';
 import { batchFileKey, blockUrl, computeBlockMetrics, retentionDays } from '../../infra/sample/posthog-block-metrics';
 import { parseSampleOptions } from '../../infra/sample/options';
 import { exportWindow } from '../../workflows/export-window';
-import { stackMinio } from '../support/export-env';
 import { NOW, SAMPLE_DAY, readTruths, testWindow } from '../support/export-fixture';
 import { duckdb, snapshotLake, table } from '../support/lake';
 import type { TestClickHouse } from '../support/stack';
 import { freshBucket, freshClickHouse, stackS3 } from '../support/stack';
 import { startTemporal } from '../support/temporal';
-import { startWorker, workerEnv, writeConfig } from '../support/worker-process';
+import { stackWorkerConfig, startWorker, workerEnv, writeConfig } from '../support/worker-process';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'replaylake');
 const KIOSK = '01a1d000-0000-7000-8000-00000000beef';
@@ -80,16 +78,13 @@ describe('a poison session and a dying worker', () => {
   let bucket: string;
   let truths: SessionTruth[];
 
-  const configFile = (lakeDir: string, extra: Record<string, unknown> = {}) => {
-    const minio = stackMinio();
-    return writeConfig({
-      temporal: { address: temporal.address, taskQueue: 'poison' },
-      clickhouse: { url: ch.url, username: ch.username, password: ch.password },
-      source: { s3: minio, v1: { s3: minio, bucket, prefix: 'session_recordings' } },
-      lake: { uri: pathToFileURL(lakeDir).href },
-      ...extra,
-    });
-  };
+  const configFile = (lakeDir: string, extra: Record<string, unknown> = {}) =>
+    writeConfig(
+      stackWorkerConfig(
+        { temporalAddress: temporal.address, taskQueue: 'poison', clickhouse: ch, bucket, lakeDir },
+        extra,
+      ),
+    );
 
   const cli = (env: NodeJS.ProcessEnv, ...args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {

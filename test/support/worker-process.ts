@@ -7,6 +7,9 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { stackMinio } from './export-env';
+import type { TestClickHouse } from './stack';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'replaylake');
 const CRASH_AT = join(__dirname, '..', 'reliability', 'support', 'crash-at.cjs');
@@ -19,6 +22,24 @@ export interface WorkerProcess {
   ready: Promise<void>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
+}
+
+/**
+ * A worker's configuration against the local stack: its MinIO as PostHog's blob store (v2 and v1 under `bucket`), a
+ * test's own ClickHouse and task queue, and a lake in a local directory; `extra` adds or replaces top-level sections.
+ */
+export function stackWorkerConfig(
+  c: { temporalAddress: string; taskQueue: string; clickhouse: TestClickHouse; bucket: string; lakeDir: string },
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const minio = stackMinio();
+  return {
+    temporal: { address: c.temporalAddress, taskQueue: c.taskQueue },
+    clickhouse: { url: c.clickhouse.url, username: c.clickhouse.username, password: c.clickhouse.password },
+    source: { s3: minio, v1: { s3: minio, bucket: c.bucket, prefix: 'session_recordings' } },
+    lake: { uri: pathToFileURL(c.lakeDir).href },
+    ...extra,
+  };
 }
 
 /** Writes `config` (the JSON shape of worker/config.ts) to a file a worker reads through REPLAYLAKE_CONFIG. */
