@@ -30,11 +30,11 @@ import type { Config } from '../worker/config';
 import { ConfigError, exportOptions, loadConfig, redactConfig } from '../worker/config';
 import { LOG_FORMATS, LOG_LEVELS, startLogging } from '../worker/log';
 import type { Log, LogSettings } from '../worker/log';
-import { createWorkerRuntime } from '../worker/runtime';
+import { TemporalUnreachableError, createWorkerRuntime } from '../worker/runtime';
 import { UsageError, parseRange, parseTeams } from './dates';
 import type * as Demo from './demo';
 import { registerPlayCommand } from './play';
-import { TemporalUnreachableError, connectClient, retrying, rootFailure, startOptions } from './temporal';
+import { connectClient, retrying, rootFailure, startOptions } from './temporal';
 import packageJson from '../package.json';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, verifyProblems: 3, completedWithErrors: 4 } as const;
@@ -515,7 +515,8 @@ function report(err: unknown): number {
   let code: number = EXIT.failed;
   let type = err instanceof Error ? err.name : 'Error';
   let message = err instanceof Error ? err.message : String(err);
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof StartupCheckError) code = EXIT.usage;
+  if (err instanceof UsageError || err instanceof ConfigError) code = EXIT.usage;
+  else if (err instanceof StartupCheckError) code = err.unavailable ? EXIT.failed : EXIT.usage;
   else if (err instanceof TemporalUnreachableError) code = EXIT.failed;
   else if (err instanceof Error && err.name === 'WorkflowFailedError') {
     const root = rootFailure(err);

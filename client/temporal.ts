@@ -12,11 +12,7 @@ import {
 import type { WorkflowHandle } from '@temporalio/client';
 import { FAILURE_TYPES } from '../common/failures';
 import type { Config } from '../worker/config';
-import { temporalConnectionOptions } from '../worker/runtime';
-
-export class TemporalUnreachableError extends Error {
-  override readonly name = 'TemporalUnreachableError';
-}
+import { temporalConnectionOptions, temporalUnreachable } from '../worker/runtime';
 
 export async function connectClient(config: Config): Promise<Client> {
   try {
@@ -26,9 +22,7 @@ export async function connectClient(config: Config): Promise<Client> {
     });
     return new Client({ connection, namespace: config.temporal.namespace });
   } catch (err) {
-    throw new TemporalUnreachableError(
-      `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}); check temporal.address (REPLAYLAKE_TEMPORAL_ADDRESS)`,
-    );
+    throw temporalUnreachable(config.temporal, err);
   }
 }
 

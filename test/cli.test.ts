@@ -202,11 +202,6 @@ describe('replaylake CLI', () => {
 
   it.each([
     [
-      'an unreachable ClickHouse',
-      { REPLAYLAKE_CLICKHOUSE_URL: 'http://127.0.0.1:1' },
-      /^replaylake: cannot start: ClickHouse at http:\/\/127\.0\.0\.1:1: .*unreachable \(ECONNREFUSED\).*; check clickhouse\.url/,
-    ],
-    [
       'a database that does not exist',
       { REPLAYLAKE_CLICKHOUSE_DATABASE: 'nope' },
       /^replaylake: cannot start: ClickHouse at .*UNKNOWN_DATABASE.*clickhouse\.database/,
@@ -230,6 +225,30 @@ describe('replaylake CLI', () => {
       .filter((l) => !l.startsWith('worker: config'));
     expect(lines).toEqual([expect.stringMatching(message)]);
   });
+  // A store that does not answer may come back: exit 1, which the systemd unit restarts (it stops only on 2).
+  it.each([
+    [
+      'an unreachable ClickHouse',
+      { REPLAYLAKE_CLICKHOUSE_URL: 'http://127.0.0.1:1' },
+      /^replaylake: cannot start: ClickHouse at http:\/\/127\.0\.0\.1:1: .*unreachable \(ECONNREFUSED\).*; check clickhouse\.url/,
+    ],
+    [
+      'an unreachable Temporal',
+      { REPLAYLAKE_TEMPORAL_ADDRESS: '127.0.0.1:1' },
+      /^replaylake: cannot reach Temporal at 127\.0\.0\.1:1 \(.*\); check temporal\.address/,
+    ],
+  ])(
+    'a worker with %s exits 1, for its supervisor to restart, with one line naming the setting',
+    async (_w, extra, message) => {
+      const res = await run(['worker'], extra);
+      expect(res.code, res.stderr).toBe(1);
+      const lines = res.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('worker: '));
+      expect(lines).toEqual([expect.stringMatching(message)]);
+    },
+  );
   it.each([
     [['--version']],
     [['-V']],

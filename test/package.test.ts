@@ -139,6 +139,7 @@ describe('the npm package', () => {
         'npm-shrinkwrap.json',
         'package.json',
         'README.md',
+        'LICENSE',
       ]),
     );
     const tops = new Set(paths.map((p) => p.split('/')[0]));

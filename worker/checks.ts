@@ -12,6 +12,16 @@ import { parseBlockUrl } from '../activities/source/block-url';
 
 export class StartupCheckError extends Error {
   override readonly name = 'StartupCheckError';
+  constructor(
+    message: string,
+    /**
+     * The store did not answer (unreachable, timed out, failing): a restart may well succeed, so the CLI exits 1 for
+     * a supervisor to retry. A refusal (credentials, a missing database, table or bucket) exits 2: it will not.
+     */
+    readonly unavailable: boolean,
+  ) {
+    super(message);
+  }
 }
 
 export interface CheckReport {
@@ -29,7 +39,7 @@ async function within<T>(what: string, setting: string, fn: (signal: AbortSignal
     return await fn(controller.signal);
   } catch (err) {
     if (controller.signal.aborted)
-      throw new StartupCheckError(`${what} did not answer within ${CHECK_TIMEOUT_MS / 1000} s; check ${setting}`);
+      throw new StartupCheckError(`${what} did not answer within ${CHECK_TIMEOUT_MS / 1000} s; check ${setting}`, true);
     throw err;
   } finally {
     clearTimeout(timer);
@@ -41,6 +51,7 @@ function fail(what: string, setting: string, err: unknown): never {
   const message = err instanceof Error ? err.message : String(err);
   throw new StartupCheckError(
     `cannot start: ${what}: ${message}${message.includes('; check ') ? '' : `; check ${setting}`}`,
+    err instanceof StoreError && err.kind === 'transient',
   );
 }
 

@@ -22,6 +22,20 @@ import { privacySettings, threadHeapMB } from './config';
 
 const MB = 1024 * 1024;
 
+/**
+ * Temporal cannot be reached. Unlike a misconfiguration (exit 2) it is worth a restart (exit 1): a worker started
+ * before its Temporal server, or during a Temporal outage, is restarted by its supervisor.
+ */
+export class TemporalUnreachableError extends Error {
+  override readonly name = 'TemporalUnreachableError';
+}
+
+export function temporalUnreachable(temporal: Config['temporal'], err: unknown): TemporalUnreachableError {
+  return new TemporalUnreachableError(
+    `cannot reach Temporal at ${temporal.address} (${err instanceof Error ? err.message : String(err)}); check temporal.address (REPLAYLAKE_TEMPORAL_ADDRESS)`,
+  );
+}
+
 /** Connection options for any Temporal: the dev server, a self-hosted cluster (mTLS) or Temporal Cloud (API key). */
 export function temporalConnectionOptions(t: Config['temporal']): NativeConnectionOptions {
   const tls = t.tls
@@ -119,7 +133,9 @@ export async function createWorkerRuntime(
   try {
     ownConnection = opts.connection
       ? undefined
-      : await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+      : await NativeConnection.connect(temporalConnectionOptions(config.temporal)).catch((err: unknown) => {
+          throw temporalUnreachable(config.temporal, err);
+        });
     const connection = opts.connection ?? ownConnection;
     if (!connection) throw new Error('no Temporal connection');
     worker = await Worker.create({
