@@ -7,9 +7,9 @@
  * newest wins whole — never a mix. `_manifest.json`, the fixed name readers open, is then set to the newest version
  * (each committer re-checks after writing it, so it cannot be left behind on an older one).
  *
- * Afterwards the files the previous version listed and this one does not are deleted, as are files no version lists
- * that are older than the orphan grace period (debris of exports that never committed), half-written uploads, and
- * the window's staging. A retried commit finds its version already there and changes nothing.
+ * Afterwards the files the previous version listed and this one does not are deleted, as are files neither of the
+ * two lists that are older than the orphan grace period (debris of exports that never committed, and files only
+ * older versions listed), half-written uploads, and the window's staging. A retried commit finds its version already there and changes nothing.
  */
 import type { PrivacyRecord, PrivacySettings } from './privacy';
 import { privacyRecord } from './privacy';
@@ -20,17 +20,16 @@ import {
   manifestVersionKey,
   manifestVersionOf,
   manifestVersionsPrefix,
+  partitionDataPrefixes,
   partitionId,
-  rawPrefix,
   stagingPrefix,
   stagingWorkflowPrefix,
-  tablePrefix,
   windowPartitions,
 } from './lake-layout';
 import type { Partition } from './lake-layout';
-import { BATCH_FORMAT, MANIFEST_FORMAT, parseRecord, readManifest } from './lake-records';
+import { BATCH_FORMAT, MANIFEST_FORMAT, manifestFiles, parseRecord, readManifest } from './lake-records';
 import type { BatchRecord, FileRecord, PartitionManifest, RawBlobRecord } from './lake-records';
-import type { LakeStore } from './lake-store';
+import type { LakeObject, LakeStore } from './lake-store';
 import { sha256 } from './lake-store';
 import { TABLES, TABLE_NAMES } from './lake-tables';
 import type { PartitionSkips } from './listing';
@@ -63,7 +62,7 @@ export interface CommitOptions {
   configDigest: string;
   /** The privacy policies the batches applied; each manifest records its team's. */
   privacy: PrivacySettings;
-  /** Files no version lists are deleted once older than this. */
+  /** Files neither the new version nor the one it replaces lists are deleted once older than this. */
   orphanGraceMs: number;
   /** Versions kept under versions/ besides the newest. */
   keepVersions: number;
@@ -77,10 +76,14 @@ const MAX_VERSION_RACES = 20;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function batchRecords(lake: LakeStore, input: CommitInput): Promise<BatchRecord[]> {
+async function batchRecords(
+  lake: LakeStore,
+  input: CommitInput,
+  staging: string,
+  staged: readonly LakeObject[],
+): Promise<BatchRecord[]> {
   const records = new Map<number, BatchRecord>();
-  const staging = stagingPrefix(input.run.workflowId, input.run.chainId);
-  for (const o of await lake.list(staging)) {
+  for (const o of staged) {
     if (!o.key.endsWith('/done.json')) continue;
     const body = await lake.get(o.key);
     if (!body) continue;
@@ -120,9 +123,13 @@ function addPartition(result: CommitResult, snapshot: Snapshot): void {
 
 export async function commitWindow(lake: LakeStore, input: CommitInput, opts: CommitOptions): Promise<CommitResult> {
   const now = opts.now ?? Date.now;
-  const done = await alreadyCommitted(lake, input);
-  if (done) return done;
-  const records = await batchRecords(lake, input);
+  const staging = stagingPrefix(input.run.workflowId, input.run.chainId);
+  const staged = await lake.list(staging);
+  if (staged.length === 0) {
+    const done = await alreadyCommitted(lake, input);
+    if (done) return done;
+  }
+  const records = await batchRecords(lake, input, staging, staged);
   const result = emptyResult();
   const partitions = windowPartitions(input.window.startMs, input.window.endMs, input.window.teams);
   for (const partition of partitions) {
@@ -164,8 +171,6 @@ export async function commitWindow(lake: LakeStore, input: CommitInput, opts: Co
  * committed snapshot is this chain's. The result is read back from the manifests.
  */
 async function alreadyCommitted(lake: LakeStore, input: CommitInput): Promise<CommitResult | undefined> {
-  const staging = stagingPrefix(input.run.workflowId, input.run.chainId);
-  if ((await lake.list(staging)).length > 0) return undefined;
   const result = emptyResult();
   for (const partition of windowPartitions(input.window.startMs, input.window.endMs, input.window.teams)) {
     const m = await committedBy(lake, partition, input.run);
@@ -262,9 +267,10 @@ async function fillEmptyTables(lake: LakeStore, partition: Partition, snapshot: 
   for (const table of TABLE_NAMES) {
     if (snapshot.tables[table].files.length > 0) continue;
     const body = await encodeParquet(TABLES[table].columns, []);
-    const key = emptyTableFileKey(table, partition, sha256(body).slice(0, 12));
+    const digest = sha256(body);
+    const key = emptyTableFileKey(table, partition, digest.slice(0, 12));
     await lake.put(key, body);
-    snapshot.tables[table].files.push({ key, rows: 0, bytes: body.byteLength, sha256: sha256(body) });
+    snapshot.tables[table].files.push({ key, rows: 0, bytes: body.byteLength, sha256: digest });
   }
 }
 
@@ -368,11 +374,7 @@ async function pointAtNewest(lake: LakeStore, partition: Partition, ours: Partit
 }
 
 function listedKeys(m: PartitionManifest | null): Set<string> {
-  if (!m) return new Set();
-  return new Set([
-    ...TABLE_NAMES.flatMap((t) => m.tables[t]?.files.map((f) => f.key) ?? []),
-    ...m.raw.blobs.map((b) => b.key),
-  ]);
+  return new Set(m ? manifestFiles(m).map((f) => f.key) : []);
 }
 
 async function collectGarbage(
@@ -385,12 +387,13 @@ async function collectGarbage(
   // A newer commit owns the partition now; its own collection will run against its own snapshot.
   if (committed.superseded) return 0;
   const keep = listedKeys(committed.manifest);
-  const replaced = [...listedKeys(committed.previous)].filter((k) => !keep.has(k));
+  const previous = listedKeys(committed.previous);
+  const replaced = [...previous].filter((k) => !keep.has(k));
   const orphans: string[] = [];
-  for (const prefix of [...TABLE_NAMES.map((t) => tablePrefix(t, partition)), rawPrefix(partition)]) {
+  const cutoff = now() - opts.orphanGraceMs;
+  for (const prefix of partitionDataPrefixes(partition)) {
     for (const o of await lake.list(prefix)) {
-      if (!keep.has(o.key) && !replaced.includes(o.key) && now() - o.modifiedMs > opts.orphanGraceMs)
-        orphans.push(o.key);
+      if (!keep.has(o.key) && !previous.has(o.key) && o.modifiedMs < cutoff) orphans.push(o.key);
     }
     await lake.sweep(prefix, opts.orphanGraceMs);
   }

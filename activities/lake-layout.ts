@@ -9,13 +9,15 @@
  *   raw/dt=YYYY-MM-DD/team_id=N/{session}.{fingerprint}.jsonl.zst   one rrweb blob per session
  *   _manifests/dt=YYYY-MM-DD/team_id=N/_manifest.json              the committed snapshot readers follow
  *   _manifests/dt=YYYY-MM-DD/team_id=N/versions/NNNNNNNN.json      every commit, created once (the atomic step)
- *   _staging/{run}/batch-NNNNN/checkpoint-NNNN.json                what a batch has written so far, to resume from
- *   _staging/{run}/batch-NNNNN/done.json                           what a finished batch wrote, for the commit
- *   _staging/{run}/batch-NNNNN/raw/{session}/NNNN.zst              raw-blob chunks of a session still in progress
+ *   _staging/{workflow}/{chain}/batch-NNNNN/checkpoint-NNNN.json   what a batch has written so far, to resume from
+ *   _staging/{workflow}/{chain}/batch-NNNNN/done.json              what a finished batch wrote, for the commit
+ *   _staging/{workflow}/{chain}/batch-NNNNN/raw/{session}/NNNN.zst raw-blob chunks of a session still in progress
  *
- * `{session}` and `{run}` come from data (session ids, workflow ids): keySegment encodes them injectively.
+ * `{session}`, `{workflow}` and `{chain}` (the chain's first run id) come from data: keySegment encodes them
+ * injectively.
  */
 import { createHash } from 'node:crypto';
+import { TABLE_NAMES } from './lake-tables';
 import type { TableName } from './lake-tables';
 import { DAY_MS, utcDay } from '../common/windows';
 
@@ -84,7 +86,12 @@ export function rawBlobKey(p: Partition, sessionId: string, fingerprint: string)
   return `${rawPrefix(p)}${keySegment(sessionId)}.${fingerprint}${RAW_BLOB_EXTENSION}`;
 }
 
-export function manifestPrefix(p: Partition): string {
+/** Every prefix that holds a partition's data files: one per table and the raw blobs. */
+export function partitionDataPrefixes(p: Partition): string[] {
+  return [...TABLE_NAMES.map((t) => tablePrefix(t, p)), rawPrefix(p)];
+}
+
+function manifestPrefix(p: Partition): string {
   return `_manifests/${partitionId(p)}/`;
 }
 
@@ -106,7 +113,7 @@ export function manifestVersionOf(key: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export const STAGING_ROOT = '_staging/';
+const STAGING_ROOT = '_staging/';
 
 /** Staging of one workflow chain (a workflow id and its first run), so concurrent exports never share it. */
 export function stagingPrefix(workflowId: string, firstRunId: string): string {

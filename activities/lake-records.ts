@@ -5,6 +5,7 @@
  */
 import type { MergeState } from './merge';
 import type { NormalizerState } from './normalize';
+import { TABLE_NAMES } from './lake-tables';
 import type { TableName } from './lake-tables';
 import type { ExportCounters } from '../common/totals';
 import type { Partition } from './lake-layout';
@@ -149,9 +150,14 @@ export async function readManifest(store: LakeStore, key: string): Promise<Parti
   const body = await store.get(key);
   if (!body) return undefined;
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as PartitionManifest;
-    return parsed.format === MANIFEST_FORMAT ? parsed : undefined;
+    return parseRecord<PartitionManifest>(body, MANIFEST_FORMAT, key);
   } catch {
     return undefined;
   }
+}
+
+/** Every file a manifest lists: each table's files and the raw blobs. */
+export function manifestFiles(m: PartitionManifest): Array<FileRecord | RawBlobRecord> {
+  // A table a manifest of an older release did not have lists nothing.
+  return [...TABLE_NAMES.flatMap((t) => m.tables[t]?.files ?? []), ...m.raw.blobs];
 }

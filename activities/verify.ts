@@ -13,13 +13,12 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { chTimestamp, selectRows } from './clickhouse';
-import { manifestKey, partitionId, rawPrefix, tablePrefix, windowPartitions } from './lake-layout';
+import { manifestKey, partitionDataPrefixes, partitionId, windowPartitions } from './lake-layout';
 import type { Partition } from './lake-layout';
-import { MANIFEST_FORMAT } from './lake-records';
+import { MANIFEST_FORMAT, manifestFiles, parseRecord } from './lake-records';
 import type { PartitionManifest } from './lake-records';
 import type { LakeStore } from './lake-store';
 import { digestObject } from './lake-store';
-import { TABLE_NAMES } from './lake-tables';
 import { listSessionsPage } from './listing';
 import type { ListCursor } from './listing';
 import { readParquetRows } from './parquet-reader';
@@ -102,11 +101,15 @@ async function verifyPartition(
     problems: [],
   };
   const body = await deps.lake.get(manifestKey(partition));
-  const manifest = body ? (JSON.parse(body.toString('utf8')) as PartitionManifest) : undefined;
-  if (!manifest || manifest.format !== MANIFEST_FORMAT) {
-    check.problems.push(
-      manifest ? `unreadable manifest: ${manifestKey(partition)}` : `not committed: no ${manifestKey(partition)}`,
-    );
+  if (!body) {
+    check.problems.push(`not committed: no ${manifestKey(partition)}`);
+    return check;
+  }
+  let manifest: PartitionManifest;
+  try {
+    manifest = parseRecord<PartitionManifest>(body, MANIFEST_FORMAT, manifestKey(partition));
+  } catch (err) {
+    check.problems.push(`unreadable manifest: ${(err as Error).message}`);
     return check;
   }
   check.committed = true;
@@ -127,7 +130,7 @@ async function verifyPartition(
       `event counts disagree: manifest ${check.events.manifest}, events table ${check.events.tables}, raw blobs ${check.events.raw_blobs}`,
     );
 
-  const listed = [...TABLE_NAMES.flatMap((t) => manifest.tables[t].files), ...manifest.raw.blobs];
+  const listed = manifestFiles(manifest);
   for (const file of listed) {
     check.files.checked++;
     const actual = await digestObject(deps.lake, file.key);
@@ -143,7 +146,7 @@ async function verifyPartition(
     ctx.heartbeat({ partition: id, filesChecked: check.files.checked });
   }
   const keys = new Set(listed.map((f) => f.key));
-  for (const prefix of [...TABLE_NAMES.map((t) => tablePrefix(t, partition)), rawPrefix(partition)]) {
+  for (const prefix of partitionDataPrefixes(partition)) {
     for (const o of await deps.lake.list(prefix))
       if (!keys.has(o.key)) check.problems.push(`uncommitted file: ${o.key}`);
   }

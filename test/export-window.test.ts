@@ -173,16 +173,23 @@ describe('exportWindow end to end', () => {
     const victim = join(lakeDir, victimKey);
     const original = readFileSync(victim);
     const stray = join(lakeDir, 'clicks', 'dt=2026-10-31', 'team_id=2', 'part-stray-0000.parquet');
+    const corruptKey = '_manifests/dt=2026-10-31/team_id=3/_manifest.json';
+    const corrupt = join(lakeDir, corruptKey);
+    const corruptOriginal = readFileSync(corrupt);
     try {
       writeFileSync(victim, Buffer.concat([original, Buffer.from('tampered')]));
       writeFileSync(stray, original);
+      writeFileSync(corrupt, corruptOriginal.subarray(0, 100));
       const bad = await verify();
       expect(bad.ok).toBe(false);
       const problems = bad.partitions.flatMap((p) => p.problems);
       expect(problems).toContainEqual(expect.stringContaining(`checksum mismatch: ${victimKey}`));
       expect(problems).toContain('uncommitted file: clicks/dt=2026-10-31/team_id=2/part-stray-0000.parquet');
+      // A truncated manifest is a problem of its partition, reported beside the others, not a failed verify.
+      expect(problems).toContainEqual(expect.stringMatching(`^unreadable manifest: ${corruptKey} is not JSON: `));
     } finally {
       writeFileSync(victim, original);
+      writeFileSync(corrupt, corruptOriginal);
       rmSync(stray, { force: true });
     }
   });
