@@ -20,10 +20,14 @@ import {
   manifestVersionKey,
   manifestVersionOf,
   manifestVersionsPrefix,
+  intentBatchKey,
+  intentKey,
+  intentsPrefix,
   partitionDataPrefixes,
   partitionId,
   stagingPrefix,
   stagingWorkflowPrefix,
+  tableFileBatchKey,
   windowPartitions,
 } from './lake-layout';
 import type { Partition } from './lake-layout';
@@ -142,6 +146,12 @@ export async function commitWindow(lake: LakeStore, input: CommitInput, opts: Co
     );
     await fillEmptyTables(lake, partition, snapshot);
     const committed = await commitPartition(lake, partition, snapshot, input, now);
+    // Its files are listed by a version now, so this export's intents for the partition have done their work.
+    await lake.delete(
+      records
+        .filter((r) => partitionId(r.partition) === partitionId(partition))
+        .map((r) => intentKey(partition, r.batchKey, input.run.workflowId, input.run.chainId)),
+    );
     if (!committed.changed) result.unchanged++;
     const stale = await collectGarbage(lake, partition, committed, opts, now);
     result.staleDeleted += stale;
@@ -292,8 +302,8 @@ interface Committed {
   changed: boolean;
   /** The version this commit replaced (its files may now be garbage); null for a first commit. */
   previous: PartitionManifest | null;
-  /** True when a newer commit of another export already replaced this one. */
-  superseded: boolean;
+  /** The version `_manifest.json` points at: this one, or a newer commit's (null when that one is unreadable). */
+  newest: PartitionManifest | null;
 }
 
 async function commitPartition(
@@ -337,8 +347,7 @@ async function commitPartition(
       changed = true;
     }
     const previous = await previousManifest(lake, partition, manifest.version);
-    const superseded = await pointAtNewest(lake, partition, manifest);
-    return { manifest, changed, previous, superseded };
+    return { manifest, changed, previous, newest: await pointAtNewest(lake, partition, manifest) };
   }
   throw new Error(`partition ${partitionId(partition)} kept changing under ${MAX_VERSION_RACES} commit attempts`);
 }
@@ -358,17 +367,22 @@ async function previousManifest(
 
 /**
  * Sets `_manifest.json` to the newest version, re-checking after each write: a slower committer of an older version
- * may write after a newer one did, and then puts the newer one back. Returns true when `ours` is not the newest.
+ * may write after a newer one did, and then puts the newer one back. Returns the version it points at, or null when
+ * a newer one cannot be read.
  */
-async function pointAtNewest(lake: LakeStore, partition: Partition, ours: PartitionManifest): Promise<boolean> {
+async function pointAtNewest(
+  lake: LakeStore,
+  partition: Partition,
+  ours: PartitionManifest,
+): Promise<PartitionManifest | null> {
   let target = ours;
   for (;;) {
     await lake.put(manifestKey(partition), Buffer.from(`${JSON.stringify(target, null, 1)}\n`));
     const all = await versions(lake, partition);
     const newest = all[all.length - 1] ?? target.version;
-    if (newest <= target.version) return target.version !== ours.version;
+    if (newest <= target.version) return target;
     const next = await readManifest(lake, manifestVersionKey(partition, newest));
-    if (!next) return true;
+    if (!next) return null;
     target = next;
   }
 }
@@ -384,21 +398,45 @@ async function collectGarbage(
   opts: CommitOptions,
   now: () => number,
 ): Promise<number> {
-  // A newer commit owns the partition now; its own collection will run against its own snapshot.
-  if (committed.superseded) return 0;
+  // Each commit collects what the version it replaced listed, even when a newer commit has replaced it in turn: that
+  // one collects against this version, so the files only the replaced version listed are this commit's to delete.
+  // The newest version's files stay, of course.
+  if (!committed.newest) return 0;
   const keep = listedKeys(committed.manifest);
+  for (const key of listedKeys(committed.newest)) keep.add(key);
   const previous = listedKeys(committed.previous);
-  const replaced = [...previous].filter((k) => !keep.has(k));
-  const orphans: string[] = [];
+  // Files are named by their input, so an export still in flight may be writing a replaced file again in order to
+  // commit it (a nightly run and a manual export of one day share names). A replaced file modified after its version
+  // was created is such a rewrite: it waits out the grace period like an orphan instead of going now.
+  // A batch of an export still in flight says so before it writes (its intent), so a replaced file it may be about
+  // to commit again is not deleted now either. Both wait out the grace period like orphans instead.
+  const replacedBefore = committed.previous ? await versionModifiedMs(lake, partition, committed.previous.version) : 0;
   const cutoff = now() - opts.orphanGraceMs;
+  const candidates: LakeObject[] = [];
   for (const prefix of partitionDataPrefixes(partition)) {
-    for (const o of await lake.list(prefix)) {
-      if (!keep.has(o.key) && !previous.has(o.key) && o.modifiedMs < cutoff) orphans.push(o.key);
-    }
+    for (const o of await lake.list(prefix)) if (!keep.has(o.key)) candidates.push(o);
     await lake.sweep(prefix, opts.orphanGraceMs);
   }
-  await lake.delete([...replaced, ...orphans]);
+  // Read after the data files, so that an export which starts writing in between has written its intent first.
+  const intents = await lake.list(intentsPrefix(partition));
+  const inFlight = new Set(intents.filter((o) => o.modifiedMs >= cutoff).map((o) => intentBatchKey(o.key)));
+  const doomed = candidates
+    .filter((o) => {
+      if (o.modifiedMs < cutoff) return true;
+      if (!previous.has(o.key)) return false;
+      const batchKey = tableFileBatchKey(o.key);
+      return o.modifiedMs <= replacedBefore && (batchKey === undefined || !inFlight.has(batchKey));
+    })
+    .map((o) => o.key);
+  // Intents older than the grace period are of exports that died; their files are orphans by now.
+  await lake.delete([...doomed, ...intents.filter((o) => o.modifiedMs < cutoff).map((o) => o.key)]);
   const old = (await versions(lake, partition)).slice(0, -(opts.keepVersions + 1));
   await lake.delete(old.map((v) => manifestVersionKey(partition, v)));
-  return replaced.length + orphans.length;
+  return doomed.length;
+}
+
+/** When a version was created, by the lake's own clock (the one its data files' times come from); 0 if it is gone. */
+async function versionModifiedMs(lake: LakeStore, partition: Partition, version: number): Promise<number> {
+  const key = manifestVersionKey(partition, version);
+  return (await lake.list(manifestVersionsPrefix(partition))).find((o) => o.key === key)?.modifiedMs ?? 0;
 }

@@ -21,6 +21,7 @@ import {
   checkpointKey,
   checkpointOf,
   fingerprint,
+  intentKey,
   partitionId,
   partitionOf,
   rawChunkKey,
@@ -200,6 +201,8 @@ export async function exportBatch(
     const record = parseRecord<BatchRecord>(done, BATCH_FORMAT, batchDoneKey(prefix));
     if (record.batchKey === batchKey) return resultOf(record);
   }
+  // Before any data file: another export's commit must not delete a file of this name while this one is in flight.
+  await deps.lake.put(intentKey(partition, batchKey, input.run.workflowId, input.run.chainId), Buffer.alloc(0));
   const run = new BatchRun(deps, input, partition, metas, batchKey, prefix, schema.legacy, ctx);
   return run.run(await run.latestCheckpoint());
 }

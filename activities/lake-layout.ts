@@ -9,6 +9,7 @@
  *   raw/dt=YYYY-MM-DD/team_id=N/{session}.{fingerprint}.jsonl.zst   one rrweb blob per session
  *   _manifests/dt=YYYY-MM-DD/team_id=N/_manifest.json              the committed snapshot readers follow
  *   _manifests/dt=YYYY-MM-DD/team_id=N/versions/NNNNNNNN.json      every commit, created once (the atomic step)
+ *   _intents/dt=YYYY-MM-DD/team_id=N/{batch}/{workflow}~{chain}    a batch of an export in flight writes part-{batch}
  *   _staging/{workflow}/{chain}/batch-NNNNN/checkpoint-NNNN.json   what a batch has written so far, to resume from
  *   _staging/{workflow}/{chain}/batch-NNNNN/done.json              what a finished batch wrote, for the commit
  *   _staging/{workflow}/{chain}/batch-NNNNN/raw/{session}/NNNN.zst raw-blob chunks of a session still in progress
@@ -84,6 +85,29 @@ export function rawPrefix(p: Partition): string {
 
 export function rawBlobKey(p: Partition, sessionId: string, fingerprint: string): string {
   return `${rawPrefix(p)}${keySegment(sessionId)}.${fingerprint}${RAW_BLOB_EXTENSION}`;
+}
+
+/**
+ * Where a batch says, before it writes a data file, that an export in flight will commit files `part-{batchKey}-…`
+ * in this partition. Exports whose inputs agree share file names, so a commit collecting garbage must not delete a
+ * file another export is about to commit again; it reads these first.
+ */
+export function intentsPrefix(p: Partition): string {
+  return `_intents/${partitionId(p)}/`;
+}
+
+export function intentKey(p: Partition, batchKey: string, workflowId: string, chainId: string): string {
+  return `${intentsPrefix(p)}${batchKey}/${keySegment(workflowId)}~${keySegment(chainId)}`;
+}
+
+/** The batch key an intent names; undefined for any other key. */
+export function intentBatchKey(key: string): string | undefined {
+  return /^_intents\/dt=[^/]+\/team_id=[^/]+\/([0-9a-f]+)\//.exec(key)?.[1];
+}
+
+/** The batch key of a table file `part-{batchKey}-NNNN.parquet`; undefined for any other file. */
+export function tableFileBatchKey(key: string): string | undefined {
+  return /\/part-([0-9a-f]+)-\d{4}\.parquet$/.exec(key)?.[1];
 }
 
 /** Every prefix that holds a partition's data files: one per table and the raw blobs. */
