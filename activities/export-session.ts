@@ -43,7 +43,7 @@ export interface SessionContext {
   checkpoint(progress: () => Promise<SessionProgress>): Promise<void>;
   /** Where this session's raw-blob frames go in staging. */
   rawChunkKey(sessionId: string, chunk: number): string;
-  /** Progress for heartbeats. */
+  /** Progress for heartbeats: the events this session has kept so far. */
   report(events: number): void;
 }
 
@@ -111,9 +111,9 @@ export async function exportSession(
     counters.rrwebBytes += e.raw.length + 1;
     normalizer.push(e.windowId, e.event, counters.eventsKept, e.raw.length + 1);
     counters.eventsKept++;
-    if ((counters.eventsKept & 1023) === 0) ctx.report(1024);
+    if ((counters.eventsKept & 1023) === 0) ctx.report(counters.eventsKept);
   }
-  ctx.report(counters.eventsKept & 1023);
+  ctx.report(counters.eventsKept);
 
   if (reader.outOfOrder > 0)
     errorRow(
