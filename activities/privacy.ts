@@ -21,7 +21,7 @@
  * masked text where the page had its own. The neutral policy costs nothing: events are copied as stored.
  */
 import { createHmac } from 'node:crypto';
-import { CvDecodeError, compressedFields, inflateCvPayload } from './source/snapshot-events';
+import { CvDecodeError, inflateCvPayload, isCompressed, mapCompressedFields } from './source/snapshot-events';
 import type { RrwebEvent } from './source/snapshot-events';
 
 export interface PrivacyPolicy {
@@ -92,7 +92,6 @@ const URL_ATTRIBUTES: ReadonlySet<string> = new Set([
 ]);
 /** An absolute http(s) URL inside any text: a whole value, a console message, a stack trace, CSS. */
 const URL_IN_TEXT = /https?:\/\/[^\s"'<>()\\]+/gi;
-const CV_2024_10 = '2024-10';
 
 type Json = Record<string, unknown>;
 
@@ -174,7 +173,7 @@ export class Redactor {
 
   /** The event as the policy lets it leave, with cv payloads decoded. Throws CvDecodeError for a bad payload. */
   event(event: RrwebEvent): RrwebEvent {
-    const decoded = event.cv === CV_2024_10 ? decodeCv(event, this.maxPayloadBytes) : event;
+    const decoded = isCompressed(event) ? decodeCv(event, this.maxPayloadBytes) : event;
     const out = structuredClone(decoded);
     const data = out.data;
     if (out.type === 2 && isRecord(data) && isRecord(data['node'])) this.node(data['node'], false);
@@ -268,21 +267,12 @@ export class Redactor {
 
 /** posthog-js's `cv: "2024-10"` undone: the compressed fields (gzip held as a latin1 string) parsed back. */
 function decodeCv(event: RrwebEvent, maxBytes: number): RrwebEvent {
-  const { cv: _cv, ...rest } = event;
-  const inflate = (value: unknown): unknown => {
-    // PostHog's player passes an empty or non-string "compressed" value through as it is.
-    if (typeof value !== 'string' || value === '') return value;
+  return mapCompressedFields(event, (value) => {
     const text = inflateCvPayload(value, event.timestamp);
     if (text.length > maxBytes)
       throw new CvDecodeError(
         `the cv payload at ${event.timestamp} inflates to ${text.length} bytes, more than a batch thread parses at once (${maxBytes}) to apply the privacy policy; raise worker.threadHeapMB`,
       );
     return JSON.parse(text.toString('utf8')) as unknown;
-  };
-  const fields = compressedFields(event);
-  if (fields === 'data') return { ...rest, data: inflate(event.data) };
-  if (fields.length === 0 || !isRecord(event.data)) return rest;
-  const data = { ...event.data };
-  for (const f of fields) if (f in data) data[f] = inflate(data[f]);
-  return { ...rest, data };
+  });
 }

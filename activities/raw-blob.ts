@@ -13,21 +13,14 @@ import { createHash } from 'node:crypto';
 import type { DecodedEvent } from './decode';
 import type { LakeStore } from './lake-store';
 import type { FAILURE_TYPES } from '../common/failures';
-import { compressedFields, inflateCvPayload } from './source/snapshot-events';
-import type { RrwebEvent } from './source/snapshot-events';
+import { inflateCvPayload, isCompressed, mapCompressedFields } from './source/snapshot-events';
 import { initZstd, zstdFrame } from './zstd';
 
-const CV_2024_10 = '2024-10';
 const NEWLINE = Buffer.from('\n');
 
 /** A placeholder string that JSON.stringify renders as `"\u0000cvN\u0000"`, which no real field value can be. */
 const marker = (i: number) => `\u0000cv${i}\u0000`;
 const MARKER_TEXT = /"\\u0000cv(\d+)\\u0000"/g;
-
-/** Whether the event carries posthog-js compression this exporter knows how to undo. */
-export function isCompressed(event: RrwebEvent): boolean {
-  return event.cv === CV_2024_10;
-}
 
 /**
  * The event's raw-blob line, without its newline. Throws CvDecodeError when a compressed payload does not inflate
@@ -35,24 +28,12 @@ export function isCompressed(event: RrwebEvent): boolean {
  */
 export function rawLine(e: DecodedEvent): Buffer {
   const { event } = e;
-  if (event.cv !== CV_2024_10) return e.line ?? Buffer.from(JSON.stringify([e.windowId, event]));
-  const fields = compressedFields(event);
-  const { cv: _cv, ...rest } = event;
+  if (!isCompressed(event)) return e.line ?? Buffer.from(JSON.stringify([e.windowId, event]));
   const payloads: Buffer[] = [];
-  const mark = (value: unknown): unknown => {
-    // PostHog's player passes an empty or non-string "compressed" value through as it is.
-    if (typeof value !== 'string' || value === '') return value;
+  const out = mapCompressedFields(event, (value) => {
     payloads.push(inflateCvPayload(value, event.timestamp));
     return marker(payloads.length - 1);
-  };
-  let out: RrwebEvent;
-  if (fields === 'data') out = { ...rest, data: mark(event.data) };
-  else if (fields.length === 0) out = rest;
-  else {
-    const data = { ...(event.data as Record<string, unknown>) };
-    for (const f of fields) if (f in data) data[f] = mark(data[f]);
-    out = { ...rest, data };
-  }
+  });
   const envelope = JSON.stringify([e.windowId, out]);
   if (payloads.length === 0) return Buffer.from(envelope);
   const parts: Buffer[] = [];

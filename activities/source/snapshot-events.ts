@@ -71,6 +71,30 @@ export function parseSnapshotLine(line: string): ParsedLine {
   throw new BadSnapshotLineError(`snapshot line has an unknown shape: ${line.slice(0, 120)}`);
 }
 
+/** The one posthog-js compression version (`cv`) there is; another is kept as recorded, as PostHog's player does. */
+const CV_2024_10 = '2024-10';
+
+/** Whether the event carries posthog-js compression this exporter knows how to undo. */
+export function isCompressed(event: RrwebEvent): boolean {
+  return event.cv === CV_2024_10;
+}
+
+/**
+ * The event without its `cv`, each compressed field replaced by `f(value)`. PostHog's player passes an empty or
+ * non-string "compressed" value through as it is, so `f` sees only non-empty strings, in field order.
+ */
+export function mapCompressedFields(event: RrwebEvent, f: (value: string) => unknown): RrwebEvent {
+  const { cv: _cv, ...rest } = event;
+  const map = (value: unknown): unknown => (typeof value !== 'string' || value === '' ? value : f(value));
+  const fields = compressedFields(event);
+  if (fields === 'data') return { ...rest, data: map(event.data) };
+  if (fields.length === 0) return rest;
+  // compressedFields names fields only of an object `data`.
+  const data = { ...(event.data as Record<string, unknown>) };
+  for (const name of fields) if (name in data) data[name] = map(data[name]);
+  return { ...rest, data };
+}
+
 /**
  * Which fields of a `cv: "2024-10"` event posthog-js compressed (decompress.ts in PostHog's player): the whole `data`
  * of a FullSnapshot, some fields of Mutation and StyleSheetRule data, none otherwise.
