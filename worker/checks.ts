@@ -32,11 +32,18 @@ export interface CheckReport {
 
 const CHECK_TIMEOUT_MS = 15_000;
 
+/**
+ * Runs one check with a deadline. Calls that take the signal stop at it; the race bounds the ones that do not (the
+ * memoised schema probe, the lake's put/get/delete), so the deadline holds for every step.
+ */
 async function within<T>(what: string, setting: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), CHECK_TIMEOUT_MS);
+  const deadline = new Promise<never>((_, reject) =>
+    controller.signal.addEventListener('abort', () => reject(new Error('deadline')), { once: true }),
+  );
   try {
-    return await fn(controller.signal);
+    return await Promise.race([fn(controller.signal), deadline]);
   } catch (err) {
     if (controller.signal.aborted)
       throw new StartupCheckError(`${what} did not answer within ${CHECK_TIMEOUT_MS / 1000} s; check ${setting}`, true);

@@ -268,7 +268,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Tree
   return parsed.data;
 }
 
-const SECRET_KEYS = new Set(['password', 'secretAccessKey', 'sessionToken', 'apiKey', 'hashKey']);
+/** Keys whose values are secrets wherever they appear: in the configuration, and in anything a log entry carries. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'password',
+  'secretAccessKey',
+  'sessionToken',
+  'apiKey',
+  'hashKey',
+  'authorization',
+]);
 
 /** The config with every secret replaced, safe for logs and `--json` output. */
 export function redactConfig(config: Config): unknown {

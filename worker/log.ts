@@ -14,6 +14,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { LogEntry } from '@temporalio/worker';
 import { subscribeTelemetry } from '../activities/telemetry';
 import type { TelemetryMessage } from '../activities/telemetry';
+import { SECRET_KEYS } from './config';
 
 export const LOG_FORMATS = ['text', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -40,9 +41,6 @@ export interface Log {
    */
   close(): Promise<void>;
 }
-
-/** Keys whose values never reach a log, whatever logs them (worker/config.ts redacts the configuration itself). */
-const SECRET_KEYS = new Set(['password', 'secretAccessKey', 'sessionToken', 'apiKey', 'authorization']);
 
 /** Telemetry events that mean something went wrong. */
 const WARN_EVENTS = new Set(['session_failed']);
