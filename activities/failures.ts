@@ -48,7 +48,7 @@ function failureType(store: Store, kind: FailureKind): FailureType | 'SourceData
 }
 
 /** Which settings to check, per store, in the words of README's configuration table. */
-export const STORE_SETTINGS: Record<Store, { credentials: string; location: string }> = {
+const STORE_SETTINGS: Record<Store, { credentials: string; location: string }> = {
   clickhouse: {
     credentials: 'clickhouse.username / clickhouse.password (REPLAYLAKE_CLICKHOUSE_USER / _PASSWORD)',
     location: 'clickhouse.url / clickhouse.database (REPLAYLAKE_CLICKHOUSE_URL / _DATABASE)',

@@ -14,7 +14,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { chTimestamp, parseChTimestamp, selectRowsCounted } from './clickhouse';
 import type { SourceSchema } from './source-schema';
-import { DAY_MS, utcDay } from '../common/windows';
+import { DAY_MS } from '../common/windows';
 
 /** How far around the window rows of its sessions (and of sessions just before it) can lie; see above. */
 export const SESSION_SPAN_MS = DAY_MS;
@@ -204,9 +204,4 @@ async function tombstoned(
   );
   for (const r of found) ids.add(`${Number(r.team_id)}/${r.session_id}`);
   return { ids, rowsRead };
-}
-
-/** The partition a listed session lands in. */
-export function sessionDay(ref: SessionRef): string {
-  return utcDay(ref.startMs);
 }

@@ -1,5 +1,5 @@
 /**
- * Encodes lake tables as Parquet and compresses raw snapshot blobs.
+ * Encodes lake tables as Parquet.
  *
  * Parquet files are what DuckDB, Athena/Trino, Snowflake, BigQuery, Databricks and ClickHouse read, so the choices
  * here favour what every one of them understands: ZSTD pages, min/max statistics on every column chunk (a chunk whose

@@ -98,7 +98,6 @@ export class SessionReader {
     readonly schedule: readonly Segment[],
     /** Digest of the schedule: a checkpoint made against another schedule cannot be continued. */
     readonly scheduleDigest: string,
-    readonly generations: ReadonlySet<Segment['generation']>,
     private readonly merger: SegmentMerger,
     private readonly counters: SessionCounters,
     private readonly onError: (e: SourceError) => void,
@@ -157,16 +156,7 @@ export class SessionReader {
       },
       opts.resume?.merge,
     );
-    return new SessionReader(
-      schedule,
-      digest,
-      new Set(schedule.map((s) => s.generation)),
-      merger,
-      counters,
-      opts.onError,
-      sessionId,
-      opts.redactor,
-    );
+    return new SessionReader(schedule, digest, merger, counters, opts.onError, sessionId, opts.redactor);
   }
 
   /**

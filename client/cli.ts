@@ -30,7 +30,7 @@ import type { Config } from '../worker/config';
 import { ConfigError, exportOptions, loadConfig, redactConfig } from '../worker/config';
 import { LOG_FORMATS, LOG_LEVELS, startLogging } from '../worker/log';
 import type { Log, LogSettings } from '../worker/log';
-import { TemporalUnreachableError, createWorkerRuntime } from '../worker/runtime';
+import { createWorkerRuntime } from '../worker/runtime';
 import { UsageError, parseRange, parseTeams } from './dates';
 import type * as Demo from './demo';
 import { registerPlayCommand } from './play';
@@ -517,7 +517,6 @@ function report(err: unknown): number {
   let message = err instanceof Error ? err.message : String(err);
   if (err instanceof UsageError || err instanceof ConfigError) code = EXIT.usage;
   else if (err instanceof StartupCheckError) code = err.unavailable ? EXIT.failed : EXIT.usage;
-  else if (err instanceof TemporalUnreachableError) code = EXIT.failed;
   else if (err instanceof Error && err.name === 'WorkflowFailedError') {
     const root = rootFailure(err);
     type = root.type;

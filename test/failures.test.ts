@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectRows } from '../activities/clickhouse';
 import { StoreError, atStore, classifyStoreError, describeFailure } from '../activities/failures';
 import { LocalLakeStore } from '../activities/lake-store';
-import { FAILURE_TYPES, NON_RETRYABLE_ERROR_TYPES } from '../common/failures';
+import { FAILURE_TYPES } from '../common/failures';
+import { ACTIVITY_RETRY } from '../workflows/export-window';
 import type { TestClickHouse } from './support/stack';
 import { freshBucket, startClickHouse, stack, stackS3 } from './support/stack';
 
@@ -150,7 +151,7 @@ describe('failure classification', () => {
 
   it('every failure type is either retried or fatal, and the workflows retry list holds exactly the fatal ones', () => {
     expect(Object.values(FAILURE_TYPES).every((v) => v === 'fatal' || v === 'retry')).toBe(true);
-    expect([...NON_RETRYABLE_ERROR_TYPES].sort()).toEqual(
+    expect([...(ACTIVITY_RETRY?.nonRetryableErrorTypes ?? [])].sort()).toEqual(
       Object.entries(FAILURE_TYPES)
         .filter(([, v]) => v === 'fatal')
         .map(([k]) => k)

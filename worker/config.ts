@@ -19,7 +19,6 @@ const S3EndpointSchema = z.object({
   secretAccessKey: z.string().optional(),
   sessionToken: z.string().optional(),
 });
-export type S3Endpoint = z.infer<typeof S3EndpointSchema>;
 
 const TlsFilesSchema = z.object({
   /** PEM file paths. */

@@ -108,7 +108,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillProgress> 
 }
 
 /** The innermost message of a failure chain: what actually went wrong, not "Child Workflow execution failed". */
-export function failureMessage(err: unknown): string {
+function failureMessage(err: unknown): string {
   let e: unknown = err;
   while (e instanceof Error && e.cause instanceof Error) e = e.cause;
   return e instanceof Error ? e.message : String(e);

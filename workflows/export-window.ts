@@ -76,7 +76,7 @@ export const exportProgressQuery = defineQuery<ExportProgress>('progress');
  * Retries are unlimited for transient faults (PostHog's batch exports do the same), with backoff capped so that a
  * store that comes back is used again within half a minute; configuration errors fail at once.
  */
-const retry: ActivityOptions['retry'] = {
+export const ACTIVITY_RETRY: ActivityOptions['retry'] = {
   initialInterval: '1 second',
   backoffCoefficient: 2,
   maximumInterval: '30 seconds',
@@ -129,9 +129,13 @@ export async function exportWindow(input: ExportWindowInput): Promise<ExportWind
   const { listSessions, commitWindow } = proxyActivities<Activities>({
     startToCloseTimeout: '2 hours',
     heartbeatTimeout,
-    retry,
+    retry: ACTIVITY_RETRY,
   });
-  const { exportBatch } = proxyActivities<Activities>({ startToCloseTimeout: '24 hours', heartbeatTimeout, retry });
+  const { exportBatch } = proxyActivities<Activities>({
+    startToCloseTimeout: '24 hours',
+    heartbeatTimeout,
+    retry: ACTIVITY_RETRY,
+  });
 
   const windowId = exportWindowId(input.startMs, input.endMs, input.teams);
   const settledBeforeMs = input.settledBeforeMs ?? Date.now() - input.settleHours * 3_600_000;

@@ -4,8 +4,6 @@
  */
 import { exportWindowId } from '../common/windows';
 
-export const TASK_QUEUE_DEFAULT = 'replaylake';
-
 export function exportWorkflowId(startMs: number, endMs: number, teams: readonly number[]): string {
   return `replaylake/export/${exportWindowId(startMs, endMs, teams)}`;
 }

@@ -15,9 +15,6 @@ export class BlockLengthError extends Error {
 export class CorruptBlockError extends Error {
   override readonly name = 'CorruptBlockError';
 }
-export class MissingObjectError extends Error {
-  override readonly name = 'MissingObjectError';
-}
 
 export function toSourceError(location: string, err: unknown, eventTimestamp?: number): SourceError {
   const e = err instanceof Error ? err : new Error(String(err));
