@@ -3,9 +3,12 @@
  *
  * Events arrive one at a time, deduplicated and in timestamp order, each with its `seq`. A little state per window
  * (current href and viewport, the open rage-click burst, the latest pageviews) is all that is kept, so memory does not
- * grow with the session. Rows leave through a sink in the order they were created, as soon as nothing can change them
- * any more: most at once; a Click when its burst can no longer become a rage click (another click broke it, or a
- * second passed); a pageview when the page after it has settled, because its time on page ends there. The state is
+ * grow with the session's events. Rows leave through a sink in the order they were created, as soon as nothing can
+ * change them any more: most at once; a Click when its burst can no longer become a rage click (another click broke
+ * it, or a second passed); a pageview when the page after it has settled, because its time on page ends there. That
+ * order is what keeps the output deterministic, and its one cost: pageview rows of other windows wait behind a window
+ * whose last page is still open, so a session with several windows holds its later pageview rows (not its events)
+ * until that window moves on or the session ends. The state is
  * plain data, so a batch can checkpoint a session mid-stream and continue it elsewhere.
  *
  * It reads only fields posthog-js never compresses, so `cv` events need no decoding here. Recordings are untrusted:
@@ -553,8 +556,10 @@ export class SessionNormalizer {
     }
   }
 
+  /** Ids are consecutive and rows leave only from the head, so a queued pageview sits at its id's offset. */
   private pageview(id: number | null): QueuedPageview | undefined {
-    return id === null ? undefined : this.pageviews.find((p) => p.id === id);
+    const head = this.pageviews[0];
+    return id === null || head === undefined ? undefined : this.pageviews[id - head.id];
   }
 
   /** The previous pageview's page ends where the latest begins, which can no longer move. */
