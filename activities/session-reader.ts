@@ -191,8 +191,10 @@ export class SessionReader {
       }
       this.group.push(key);
       try {
-        // Duplicates were judged on the stored event; what leaves is what the privacy policy lets through.
-        const out = this.redactor?.rewritesEvents ? { ...e, event: this.redactor.event(e.event), line: null } : e;
+        // Duplicates were judged on the stored event; what leaves is what the privacy policy lets through. An event
+        // that had no stored line (blob v1, legacy) and no delay was just serialised for the key: that text is its line.
+        const stored = typeof key === 'string' && e.event.delay === undefined ? { ...e, line: Buffer.from(key) } : e;
+        const out = this.redactor?.rewritesEvents ? { ...e, event: this.redactor.event(e.event), line: null } : stored;
         return { ...out, raw: rawLine(out) };
       } catch (err) {
         // The event is lost from the blob and the tables, but recorded; the rest of the session still reads.
