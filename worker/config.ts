@@ -117,12 +117,12 @@ export const ConfigSchema = z.object({
         bucket: z.string().default('posthog'),
         prefix: z.string().default('session_recordings'),
       })
-      .default({ bucket: 'posthog', prefix: 'session_recordings' }),
+      .prefault({}),
   }),
   lake: z.object({
     uri: z.string().regex(/^(file|s3):\/\//, 'lake.uri must start with file:// or s3://'),
     /** For an s3:// lake; without credentials the AWS SDK's default chain applies (environment, profile, role). */
-    s3: S3EndpointSchema.default({ region: 'us-east-1', forcePathStyle: true }),
+    s3: S3EndpointSchema.prefault({}),
     /** Files in a partition that no committed version lists are deleted once this old (exports that never committed). */
     orphanGraceHours: z.number().nonnegative().default(24),
     /** Committed versions kept per partition besides the newest. */
@@ -147,17 +147,7 @@ export const ConfigSchema = z.object({
       /** A session that decompresses to more than this is marked failed instead of exported; 0 for no limit. */
       maxSessionMB: z.number().nonnegative().default(0),
     })
-    .default({
-      settleHours: 24,
-      batchSize: 200,
-      batchMB: 256,
-      parallelism: 4,
-      heartbeatSeconds: 30,
-      bufferMB: 16,
-      prefetchMB: 16,
-      fetchConcurrency: 8,
-      maxSessionMB: 0,
-    }),
+    .prefault({}),
   worker: z
     .object({
       maxConcurrentActivities: z.number().int().positive().default(4),
