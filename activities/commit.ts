@@ -167,7 +167,7 @@ export async function commitWindow(lake: LakeStore, input: CommitInput, opts: Co
   // Staging of this chain, and of earlier chains of the same workflow id that crashed before committing.
   const workflowStaging = stagingWorkflowPrefix(input.run.workflowId);
   await lake.delete((await lake.list(workflowStaging)).map((o) => o.key));
-  await lake.sweep(workflowStaging, 0);
+  await lake.sweep([workflowStaging], 0);
   emit('window_committed', {
     window: input.window.windowId,
     partitions: result.partitions,
@@ -413,10 +413,9 @@ async function collectGarbage(
   const replacedBefore = committed.previous ? await versionModifiedMs(lake, partition, committed.previous.version) : 0;
   const cutoff = now() - opts.orphanGraceMs;
   const candidates: LakeObject[] = [];
-  for (const prefix of partitionDataPrefixes(partition)) {
-    for (const o of await lake.list(prefix)) if (!keep.has(o.key)) candidates.push(o);
-    await lake.sweep(prefix, opts.orphanGraceMs);
-  }
+  const prefixes = partitionDataPrefixes(partition);
+  for (const prefix of prefixes) for (const o of await lake.list(prefix)) if (!keep.has(o.key)) candidates.push(o);
+  await lake.sweep(prefixes, opts.orphanGraceMs);
   // Read after the data files, so that an export which starts writing in between has written its intent first.
   const intents = await lake.list(intentsPrefix(partition));
   const inFlight = new Set(intents.filter((o) => o.modifiedMs >= cutoff).map((o) => intentBatchKey(o.key)));

@@ -51,11 +51,11 @@ export interface LakeStore {
   delete(keys: readonly string[]): Promise<void>;
   openWriter(key: string): Promise<ObjectWriter>;
   /**
-   * Removes what crashed writers left under `prefix`: S3 multipart uploads started more than `olderThanMs` ago; local
-   * temporary files (which belong to no prefix) of processes that are gone, or older than both `olderThanMs` and an
-   * hour. Returns how many it removed.
+   * Removes what crashed writers left under `prefixes`: S3 multipart uploads started more than `olderThanMs` ago;
+   * local temporary files (which belong to no prefix) of processes that are gone, or older than both `olderThanMs`
+   * and an hour. Returns how many it removed.
    */
-  sweep(prefix: string, olderThanMs: number): Promise<number>;
+  sweep(prefixes: readonly string[], olderThanMs: number): Promise<number>;
   close(): void;
 }
 
@@ -270,10 +270,9 @@ export class LocalLakeStore implements LakeStore {
     );
   }
 
-  sweep(prefix: string, olderThanMs: number): Promise<number> {
+  sweep(_prefixes: readonly string[], olderThanMs: number): Promise<number> {
     return atStore('lake', async () => {
-      // Temporary files are not under any prefix; a sweep of anything covers them (see LOCAL_LIVE_WRITE_MS).
-      void prefix;
+      // Temporary files are not under any prefix; one pass covers a sweep of anything (see LOCAL_LIVE_WRITE_MS).
       const maxAge = Math.max(olderThanMs, LOCAL_LIVE_WRITE_MS);
       let removed = 0;
       const dir = join(this.root, LOCAL_TMP);
@@ -456,33 +455,37 @@ export class S3LakeStore implements LakeStore {
     );
   }
 
-  sweep(prefix: string, olderThanMs: number): Promise<number> {
+  sweep(prefixes: readonly string[], olderThanMs: number): Promise<number> {
     return atStore('lake', async () => {
       let removed = 0;
-      let keyMarker: string | undefined;
-      let uploadMarker: string | undefined;
-      do {
-        const page = await this.s3.send(
-          new ListMultipartUploadsCommand({
-            Bucket: this.bucket,
-            Prefix: this.full(prefix),
-            KeyMarker: keyMarker,
-            UploadIdMarker: uploadMarker,
-          }),
-        );
-        for (const u of page.Uploads ?? []) {
-          if (!u.Key || !u.UploadId) continue;
-          if (Date.now() - (u.Initiated?.getTime() ?? 0) <= olderThanMs) continue;
-          await this.s3.send(
-            new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }),
-          );
-          removed++;
-        }
-        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-        uploadMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
-      } while (keyMarker);
+      for (const prefix of prefixes) removed += await this.abortUploads(prefix, olderThanMs);
       return removed;
     });
+  }
+
+  private async abortUploads(prefix: string, olderThanMs: number): Promise<number> {
+    let removed = 0;
+    let keyMarker: string | undefined;
+    let uploadMarker: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: this.full(prefix),
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadMarker,
+        }),
+      );
+      for (const u of page.Uploads ?? []) {
+        if (!u.Key || !u.UploadId) continue;
+        if (Date.now() - (u.Initiated?.getTime() ?? 0) <= olderThanMs) continue;
+        await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
+        removed++;
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return removed;
   }
 
   close(): void {

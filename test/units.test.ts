@@ -84,7 +84,7 @@ describe('lake keys built from data', () => {
     const writer = await writing.openWriter('sessions/dt=2026-10-31/team_id=1/part-a-0000.parquet');
     await writer.write(Buffer.from('half of a file'));
     // Another export's commit, in another process or this one, sweeps the same lake meanwhile.
-    expect(await new LocalLakeStore(root).sweep('_staging/other-export/', 0)).toBe(0);
+    expect(await new LocalLakeStore(root).sweep(['_staging/other-export/'], 0)).toBe(0);
     await writer.write(Buffer.from(' and the rest'));
     await writer.close();
     expect((await writing.get('sessions/dt=2026-10-31/team_id=1/part-a-0000.parquet'))?.toString()).toBe(
